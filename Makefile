@@ -1,0 +1,134 @@
+# renewd — build, test and install.
+#
+#   make            build renewd and renewctl into $(BUILD)/
+#   make check      install missing Debian packages, build, run every test
+#   make asan       the same suite with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make deps       install missing Debian packages (idempotent, quiet when done)
+
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+SBINDIR  ?= $(PREFIX)/sbin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+DESTDIR  ?=
+
+BUILD    ?= build
+CC       ?= cc
+PYTEST   ?= /usr/bin/python3 -m pytest
+VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+PKGS     := openssl libcurl libevent libevent_openssl libsystemd inih jansson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
+            -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+OPT      ?= -O2 -g
+SAN      ?=
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT      := -O1 -g
+endif
+CFLAGS   ?=
+CPPFLAGS += -Iinclude -D_GNU_SOURCE -DRENEWD_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
+ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(SANFLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS  += $(SANFLAGS)
+
+CORE_SRC   := $(sort $(wildcard src/core/*.c))
+COMMON_SRC := $(sort $(wildcard src/common/*.c))
+RENEWD_SRC := $(sort $(wildcard src/renewd/*.c))
+CTL_SRC    := $(sort $(wildcard src/renewctl/*.c))
+TSUP_SRC   := $(sort $(wildcard tests/unit/support/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/test_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+CORE_OBJ   := $(call obj,$(CORE_SRC))
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+RENEWD_OBJ := $(call obj,$(RENEWD_SRC))
+CTL_OBJ    := $(call obj,$(CTL_SRC))
+TSUP_OBJ   := $(call obj,$(TSUP_SRC))
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+LIBCORE   := $(BUILD)/libcore.a
+LIBCOMMON := $(BUILD)/libcommon.a
+
+.PHONY: all check test unit e2e lint asan deps install uninstall clean demo bench
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/renewd $(BUILD)/renewctl
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+
+$(LIBCORE): $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBCOMMON): $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/renewd: $(RENEWD_OBJ) $(LIBCOMMON) $(LIBCORE)
+	$(CC) $(LDFLAGS) -o $@ $(RENEWD_OBJ) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) -lm
+
+$(BUILD)/renewctl: $(CTL_OBJ) $(LIBCOMMON) $(LIBCORE)
+	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) -lm
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TSUP_OBJ) $(LIBCOMMON) $(LIBCORE)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+
+# ---- tests ---------------------------------------------------------------
+
+check: deps
+	@$(MAKE) --no-print-directory test
+
+# The whole suite on an already provisioned machine.
+test: all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory e2e
+
+unit: $(UNIT_BIN)
+	@scripts/run-unit-tests $(UNIT_BIN)
+
+e2e: all
+	RENEWD_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -p no:cacheprovider tests/e2e
+
+lint:
+	@scripts/check-core-purity
+	@scripts/check-man
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
+
+deps:
+	@scripts/install-deps
+
+# ---- install -------------------------------------------------------------
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0755 $(BUILD)/renewd $(DESTDIR)$(SBINDIR)/renewd
+	install -m 0755 $(BUILD)/renewctl $(DESTDIR)$(BINDIR)/renewctl
+	for m in $(wildcard man/*.5); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done
+	for m in $(wildcard man/*.8); do install -m 0644 $$m $(DESTDIR)$(MANDIR)/man8/; done
+	install -d $(DESTDIR)$(SYSCONFDIR)/renewd
+	test -e $(DESTDIR)$(SYSCONFDIR)/renewd/renewd.conf || \
+		install -m 0644 conf/renewd.conf $(DESTDIR)$(SYSCONFDIR)/renewd/renewd.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/renewd $(DESTDIR)$(BINDIR)/renewctl
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
+
+bench: all
+	bench/run
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,161 @@
+/*
+ * config.h — renewd.conf as plain data (src/core/config.c parses a string,
+ * src/common/config_file.c reads the file). See renewd.conf(5).
+ *
+ * Times: durations in seconds (poll_interval) or milliseconds (timeouts);
+ * Japan dates as day numbers (days since 1970-01-01, see calendar.h); times
+ * of day as minutes after midnight, Japan time.
+ */
+#ifndef RENEWD_CONFIG_H
+#define RENEWD_CONFIG_H
+
+#include <stdint.h>
+
+#include "util.h"
+
+#define CONFIG_DEFAULT_PATH	"/etc/renewd/renewd.conf"
+
+enum starttls {
+	STARTTLS_NONE,
+	STARTTLS_SMTP,
+	STARTTLS_IMAP,
+	STARTTLS_POP3,
+};
+
+enum product {
+	PRODUCT_SSL,
+	PRODUCT_EV,
+};
+
+enum lang {
+	LANG_EN,
+	LANG_JA,
+};
+
+/* A reminder threshold: `value` days before the deadline, or, when `percent`
+ * is set, `value` percent of the leaf's lifetime before it. */
+struct threshold {
+	int	value;
+	int	percent;
+};
+
+/* The step-1 subject fields. NULL means absent / not checked. UTF-8. */
+struct subject_fields {
+	char	*cn;
+	char	*ou;
+	char	*o;
+	char	*l;
+	char	*st;
+	char	*c;
+};
+
+/* A yearly closed range, e.g. 12-29..01-03 (may wrap the new year). */
+struct day_range {
+	int	from_month, from_day;
+	int	to_month, to_day;
+};
+
+/* The CA's maintenance window: the nth given weekday of every month, from
+ * start_min (minutes after 00:00 JST) until end_min on the next day when
+ * end_min <= start_min. nth == 0 means no maintenance window. */
+struct maint_rule {
+	int	nth;		/* 1..5, 0 = none */
+	int	wday;		/* 0 = Sunday .. 6 = Saturday */
+	int	start_min;
+	int	end_min;
+};
+
+struct target_conf {
+	char			*name;		/* the section's name: SNI, host check */
+	int			 line;		/* where its section starts */
+	uint16_t		 port;
+	struct strlist		 addresses;	/* IP literals to probe instead of DNS */
+	struct strlist		 names;		/* names the leaf must cover (incl. name) */
+	enum starttls		 starttls;
+	enum product		 product;
+	int			 contract_end;	/* Japan day number, or -1 */
+	int			 has_expect;
+	struct subject_fields	 expect;
+	struct strlist		 notify;
+};
+
+struct mail_conf {
+	char		*url;
+	int		 require_tls;
+	char		*from;
+	struct strlist	 to;
+	char		*username;
+	char		*password_file;
+	char		*charset;	/* "utf-8" or "iso-2022-jp" */
+	int64_t		 timeout_ms;
+};
+
+struct config {
+	char			*path;
+
+	/* [renewd] */
+	char			*state_dir;
+	char			*socket;
+	char			*socket_group;
+	char			*admin_group;
+	int64_t			 poll_interval;		/* seconds */
+	int			 concurrency;
+	int64_t			 timeout_ms;
+	char			*ca_file;
+	struct strlist		 nameservers;		/* "ip[:port]"; empty: resolv.conf */
+	char			*hosts_file;
+	struct threshold	*thresholds;
+	size_t			 nthresholds;
+	int			 remind_at;		/* minutes after 00:00 JST */
+	enum lang		 lang;
+	char			*metrics_listen;
+
+	/* [ca] */
+	struct maint_rule	 maintenance;
+	int			 review_days_ssl;
+	int			 review_days_ev;
+	int			 install_days;
+	struct day_range	*closed;
+	size_t			 nclosed;
+
+	/* [mail] */
+	struct mail_conf	 mail;
+
+	/* [webhook] */
+	char			*webhook_url;
+
+	/* [target NAME] ... */
+	struct target_conf	*targets;
+	size_t			 ntargets;
+};
+
+/* A config holding every default (no targets). Never NULL. */
+struct config	*config_new(void);
+/*
+ * Parse `text` (the contents of `path`, used in messages) into `cfg`, which
+ * holds defaults. Every problem is appended to `errors` as "PATH:LINE: what
+ * is wrong (what was expected)"; parsing carries on to report them all.
+ * Returns 0 when there were none, -1 otherwise.
+ */
+int		 config_parse(struct config *cfg, const char *path, const char *text,
+		    struct strlist *errors);
+void		 config_free(struct config *);
+/* Normalised config text (every key, defaults included); the result parses
+ * back to the same config. */
+char		*config_dump(const struct config *);
+const struct target_conf *config_find_target(const struct config *, const char *);
+
+const char	*starttls_name(enum starttls);
+const char	*product_name(enum product);
+const char	*lang_name(enum lang);
+
+/* Parsers for single values, shared with renewctl's options. 0 or -1. */
+int		 parse_duration(const char *, int64_t *seconds);	/* 90s 10m 6h 2d 1w */
+int		 parse_duration_ms(const char *, int64_t *ms);		/* 500ms 10s 2m */
+int		 parse_time_of_day(const char *, int *minutes);		/* HH:MM */
+
+/* src/common/config_file.c: read and parse a file. NULL on error, with the
+ * messages in `errors`. */
+struct config	*config_load(const char *path, struct strlist *errors);
+
+#endif
