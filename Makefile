@@ -54,6 +54,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 LIBCORE   := $(BUILD)/libcore.a
 LIBCOMMON := $(BUILD)/libcommon.a
 
+.SECONDARY:
 .PHONY: all check test unit e2e lint asan deps install uninstall clean demo bench
 .DEFAULT_GOAL := all
 
