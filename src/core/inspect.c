@@ -560,8 +560,9 @@ inspect_chain(STACK_OF(X509) *served, X509_STORE *trust, const char *host,
 	if (inspect_asn1_time(X509_get0_notBefore(leaf), &out->not_before) ==
 	    -1 || now < out->not_before)
 		out->problems |= PROB_NOT_YET_VALID;
+	/* As X509_verify_cert(): valid from notBefore, up to notAfter. */
 	if (inspect_asn1_time(X509_get0_notAfter(leaf), &out->not_after) ==
-	    -1 || now > out->not_after)
+	    -1 || now >= out->not_after)
 		out->problems |= PROB_EXPIRED;
 	inspect_chain_certs(served, bio, out);
 	inspect_names(leaf, host, names, out);
