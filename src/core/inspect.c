@@ -440,7 +440,8 @@ inspect_path(STACK_OF(X509) *served, STACK_OF(X509) *path,
 	/* A served cross certificate for the anchor, not on the path. */
 	for (i = 1; i < sk_X509_num(served); i++) {
 		x = sk_X509_value(served, i);
-		if (x == NULL || inspect_self_signed(x) || inspect_in_stack(path, 0, x))
+		if (x == NULL || inspect_self_signed(x) ||
+		    inspect_in_stack(path, 0, x))
 			continue;
 		if (X509_NAME_cmp(X509_get_subject_name(x),
 		    X509_get_subject_name(anchor)) == 0)
@@ -487,8 +488,9 @@ inspect_verify(STACK_OF(X509) *served, X509_STORE *trust, time_t now,
 		    vs.first_depth);
 	else {
 		/* Failed without telling the callback (e.g. no memory). */
+		r = X509_STORE_CTX_get_error(ctx);
 		out->verify_error = xasprintf("%s (depth %d)",
-		    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)),
+		    X509_verify_cert_error_string(r),
 		    X509_STORE_CTX_get_error_depth(ctx));
 		vs.not_leaf_time = 1;
 	}

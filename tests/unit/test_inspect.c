@@ -24,7 +24,7 @@
 /* ---- the fixture: CAs shared by every case ------------------------------ */
 
 enum fx {
-	FX_NONE,		/* no certificate (self-signed leaf, end of list) */
+	FX_NONE,		/* none: self-signed leaf, end of a list */
 	FX_ROOT,		/* trusted root R2 */
 	FX_OLDROOT,		/* trusted older root R1 */
 	FX_CROSS,		/* R2's subject and key, issued by R1 */
@@ -32,7 +32,7 @@ enum fx {
 	FX_INTER_SHORT,		/* issuing CA under R2 that ends in 30 days */
 	FX_INTER_EXPIRED,	/* issuing CA under R2 that ended yesterday */
 	FX_INTER_JA,		/* issuing CA under R2 with a Japanese name */
-	FX_INTER_EVIL,		/* issuing CA under R2 whose name has controls */
+	FX_INTER_EVIL,		/* issuing CA under R2, control chars in O */
 	FX_UNKNOWN_ROOT,	/* a root no store knows */
 	FX_UNKNOWN_INTER,	/* issuing CA under the unknown root */
 	FX_COUNT
@@ -78,7 +78,8 @@ static const struct fx_def fx_defs[FX_COUNT] = {
 	    .key = PKI_EC256, .slot = 5, .ca = 1,
 	    .not_before = NOW - 1000 * DAY, .not_after = NOW - DAY },
 	    FX_ROOT },
-	[FX_INTER_JA] = { { .subject = { .c = "JP", .o = "日本テスト認証局株式会社",
+	[FX_INTER_JA] = { { .subject = { .c = "JP",
+	    .o = "日本テスト認証局株式会社",
 	    .cn = "テスト認証局 G3" },
 	    .key = PKI_EC256, .slot = 3, .ca = 1,
 	    .not_before = NOW - 1000 * DAY, .not_after = NOW + 2000 * DAY },
@@ -240,7 +241,7 @@ check_int(const char *what, const char *field, long long want,
 	fail();
 }
 
-/* ---- problem_word --------------------------------------------------------- */
+/* ---- problem_word ------------------------------------------------------ */
 
 static void
 test_problem_words(void **state)
@@ -265,7 +266,7 @@ test_problem_words(void **state)
 	assert_null(problem_word(PROB_EXPIRED | PROB_WEAK_KEY));
 }
 
-/* ---- chains and their problems -------------------------------------------- */
+/* ---- chains and their problems ----------------------------------------- */
 
 #define LEAF_NAME	{ .c = "JP", .o = "Example KK", .cn = "www.example.jp" }
 #define LEAF_SAN	"DNS:www.example.jp,DNS:example.jp"
@@ -454,7 +455,7 @@ test_chains(void **state)
 	}
 }
 
-/* ---- what is read from the leaf ------------------------------------------- */
+/* ---- what is read from the leaf ---------------------------------------- */
 
 struct field_case {
 	const char		*what;
@@ -490,7 +491,8 @@ static const struct field_case field_cases[] = {
 	    "ecdsa-with-SHA256" },
 	{ "Japanese BMPString subject comes out as UTF-8",
 	    { .subject = { .c = "JP", .st = "大阪府", .l = "大阪市北区",
-	    .o = "株式会社テスト", .ou = "情報システム部", .cn = "www.example.jp",
+	    .o = "株式会社テスト", .ou = "情報システム部",
+	    .cn = "www.example.jp",
 	    .bmp = 1 }, .key = PKI_EC256, .not_before = NOW - DAY,
 	    .not_after = NOW + DAY }, FX_INTER,
 	    { .cn = "www.example.jp", .ou = "情報システム部",
@@ -524,11 +526,14 @@ static const struct field_case field_cases[] = {
 	{ "CR/LF/ESC and a Bcc: header in the subject come out neutralised",
 	    { .subject = { .c = "JP",
 	    .o = "Evil\r\nBcc: victim@example.jp\x1b[2J",
-	    .cn = "www.example.jp\n\x7f" }, .key = PKI_EC256,
+	    .cn = "www.example.jp\n\x7f" },
+	    .san = "DNS:www.example.jp,DNS:evil\x1b[2J\x07.example.jp",
+	    .key = PKI_EC256,
 	    .not_before = NOW - DAY, .not_after = NOW + DAY }, FX_INTER_EVIL,
 	    { .cn = "www.example.jp\\x0a\\x7f",
 	    .o = "Evil\\x0d\\x0aBcc: victim@example.jp\\x1b[2J", .c = "JP" },
-	    "", "CN=Evil CA,O=Evil\\0D\\0ABcc: victim@example.jp\\1B[2J,C=JP",
+	    "www.example.jp,evil\\x1b[2J\\x07.example.jp",
+	    "CN=Evil CA,O=Evil\\0D\\0ABcc: victim@example.jp\\1B[2J,C=JP",
 	    "EC-256", 256, "ecdsa-with-SHA256" },
 };
 
@@ -622,6 +627,8 @@ test_fields(void **state)
 		assert_false(has_control(obs.issuer));
 		assert_false(has_control(obs.subject.o));
 		assert_false(has_control(obs.subject.cn));
+		for (j = 0; j < obs.san.n; j++)
+			assert_false(has_control(obs.san.v[j]));
 
 		cert_obs_free(&obs);
 		pki_chain_free(served);
@@ -663,7 +670,7 @@ test_times(void **state)
 	}
 }
 
-/* ---- target-level checks ---------------------------------------------------- */
+/* ---- target-level checks ----------------------------------------------- */
 
 struct target_case {
 	const char		*what;
@@ -789,7 +796,7 @@ test_targets(void **state)
 	assert_int_equal(inspect_target(NULL, 0, E_DAY, &expect_ja), 0);
 }
 
-/* ---- what cannot be inspected ------------------------------------------------ */
+/* ---- what cannot be inspected ------------------------------------------ */
 
 static void
 test_no_leaf(void **state)
@@ -852,7 +859,8 @@ static const struct pem_case bad_pems[] = {
 	{ "PEM armour around nothing",
 	    "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n" },
 	{ "broken base64",
-	    "-----BEGIN CERTIFICATE-----\nMII!!!!\n-----END CERTIFICATE-----\n" },
+	    "-----BEGIN CERTIFICATE-----\nMII!!!!\n"
+	    "-----END CERTIFICATE-----\n" },
 	{ "no certificate, only a CRL-less text", "hello\nworld\n" },
 };
 

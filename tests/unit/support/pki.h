@@ -44,7 +44,7 @@ struct pki_name {
 
 struct pki_spec {
 	struct pki_name		 subject;
-	const char		*san;	/* "DNS:a.example,IP:127.0.0.1" or NULL */
+	const char		*san;	/* "DNS:a.example,IP:::1" or NULL */
 	enum pki_key_type	 key;
 	int			 slot;
 	int			 ca;	/* a CA certificate (may sign others) */
