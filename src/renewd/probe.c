@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -327,12 +328,31 @@ engine_ssl_ctx(void)
 	return ctx;
 }
 
+/*
+ * OpenSSL writes to the socket with write(2): a server that resets the
+ * connection would raise SIGPIPE and kill the daemon. Ignore it unless the
+ * program already chose what to do with it.
+ */
+static void
+engine_ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	if (sigaction(SIGPIPE, NULL, &sa) == -1 || sa.sa_handler != SIG_DFL)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	if (sigemptyset(&sa.sa_mask) == -1 || sigaction(SIGPIPE, &sa, NULL) == -1)
+		log_warn("%s: cannot ignore SIGPIPE", __func__);
+}
+
 struct probe_engine *
 probe_engine_new(struct event_base *base, const struct config *cfg,
     X509_STORE *trust)
 {
 	struct probe_engine *e;
 
+	engine_ignore_sigpipe();
 	e = xcalloc(1, sizeof(*e));
 	e->base = base;
 	e->trust = trust;
@@ -1258,6 +1278,7 @@ probe_engine_free(struct probe_engine *e)
 	struct probe_job *job;
 	struct probe_conn *c;
 	struct probe_dns *d;
+	size_t orphans = 0;
 
 	if (e == NULL)
 		return;
@@ -1277,6 +1298,7 @@ probe_engine_free(struct probe_engine *e)
 		free(job->conns);
 		job->conns = NULL;
 		job->engine = NULL;
+		orphans++;
 	}
 	while ((job = TAILQ_FIRST(&e->dns_wait)) != NULL) {
 		TAILQ_REMOVE(&e->dns_wait, job, entry);
@@ -1300,6 +1322,14 @@ probe_engine_free(struct probe_engine *e)
 		event_free(e->done_ev);
 	if (e->reap_ev != NULL)
 		event_free(e->reap_ev);
+	/*
+	 * Freed resolvers answer their lookups from the loop (deferred
+	 * callbacks): let that happen now so nothing is left behind. Called
+	 * from inside the loop, libevent refuses (and warns); the answers
+	 * then come when the loop goes on.
+	 */
+	if (orphans > 0)
+		(void)event_base_loop(e->base, EVLOOP_NONBLOCK);
 	SSL_CTX_free(e->ctx);
 	strlist_free(&e->nameservers);
 	free(e->hosts_file);
