@@ -80,7 +80,7 @@ struct probe_conn {
 	int			 writing;	/* a STARTTLS command is pending */
 	size_t			 nread;		/* bytes read during TLS */
 	unsigned		 problems;	/* unreachable / handshake-failed */
-	struct timeval		 start;
+	int64_t			 start_ms;	/* monotonic */
 };
 TAILQ_HEAD(conn_list, probe_conn);
 
@@ -89,7 +89,7 @@ struct probe_dns {
 	LIST_ENTRY(probe_dns)	 entry;		/* engine's retired list */
 	struct evdns_base	*evdns;
 	size_t			 refs;		/* lookups in flight */
-	struct timeval		 timeout;	/* one attempt, for messages */
+	int64_t			 attempt_ms;	/* one attempt's timeout */
 	int			 attempts;
 };
 LIST_HEAD(dns_list, probe_dns);
@@ -105,7 +105,7 @@ struct probe_job {
 	struct target_result	*res;
 	struct probe_dns	*dns;
 	struct evdns_getaddrinfo_request *req;
-	struct timeval		 dns_start;
+	int64_t			 dns_start_ms;	/* monotonic */
 	struct probe_conn	*conns;
 	size_t			 nconns;
 	size_t			 pending;	/* connections not finished */
@@ -154,20 +154,15 @@ static void	 job_finish(struct probe_job *);
 
 /* ---- small helpers ---------------------------------------------------- */
 
+/* Milliseconds on the monotonic clock (durations only). */
 static int64_t
-tv_ms(const struct timeval *tv)
+mono_ms(void)
 {
-	return (int64_t)tv->tv_sec * 1000 + tv->tv_usec / 1000;
-}
+	struct timespec ts;
 
-static int64_t
-elapsed_ms(struct event_base *base, const struct timeval *since)
-{
-	struct timeval now;
-
-	if (event_base_gettimeofday_cached(base, &now) == -1)
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
 		return 0;
-	return tv_ms(&now) - tv_ms(since);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* "10s", "1.5s", "500ms" */
@@ -448,8 +443,7 @@ dns_new(struct probe_engine *e, char *err, size_t errlen)
 	attempt_ms = e->timeout_ms / d->attempts;
 	if (attempt_ms < 100)
 		attempt_ms = 100;
-	d->timeout.tv_sec = (time_t)(attempt_ms / 1000);
-	d->timeout.tv_usec = (suseconds_t)(attempt_ms % 1000 * 1000);
+	d->attempt_ms = attempt_ms;
 	snprintf(opt, sizeof(opt), "%lld.%03lld", (long long)(attempt_ms / 1000),
 	    (long long)(attempt_ms % 1000));
 	if (evdns_base_set_option(d->evdns, "timeout:", opt) != 0 ||
@@ -476,9 +470,8 @@ dns_error(struct probe_job *job, int result)
 		return "no addresses";
 	case EVUTIL_EAI_FAIL:
 		/* libevent says FAIL for both; tell a timeout by the time. */
-		limit = tv_ms(&d->timeout) * d->attempts;
-		if (elapsed_ms(job->engine->base, &job->dns_start) >=
-		    limit * 9 / 10)
+		limit = d->attempt_ms * d->attempts;
+		if (mono_ms() - job->dns_start_ms >= limit * 9 / 10)
 			return "timed out";
 		return "server failure";
 	default:
@@ -634,9 +627,7 @@ dns_kick(struct probe_engine *e)
 		job->dns->refs++;
 		e->nresolving++;
 		TAILQ_INSERT_TAIL(&e->resolving, job, entry);
-		if (event_base_gettimeofday_cached(e->base, &job->dns_start)
-		    == -1)
-			memset(&job->dns_start, 0, sizeof(job->dns_start));
+		job->dns_start_ms = mono_ms();
 		/* May answer at once (hosts file): dns_done has run then. */
 		req = evdns_getaddrinfo(e->dns->evdns, job->conf->name, NULL,
 		    &hints, dns_done, job);
@@ -1014,8 +1005,7 @@ conn_start(struct probe_engine *e, struct probe_conn *c)
 	int r;
 
 	c->phase = PHASE_CONNECT;
-	if (event_base_gettimeofday_cached(e->base, &c->start) == -1)
-		memset(&c->start, 0, sizeof(c->start));
+	c->start_ms = mono_ms();
 	if ((c->timer = evtimer_new(e->base, conn_timeout, c)) == NULL ||
 	    evtimer_add(c->timer, e->timeout_tv) == -1) {
 		conn_set_error(c, PROB_UNREACHABLE,
@@ -1077,7 +1067,7 @@ conn_finish(struct probe_conn *c)
 	struct probe_job *job = c->job;
 	struct probe_engine *e = job->engine;
 
-	job->res->addrs[c->idx].duration_ms = elapsed_ms(e->base, &c->start);
+	job->res->addrs[c->idx].duration_ms = mono_ms() - c->start_ms;
 	conn_release(c);
 	c->phase = PHASE_DONE;
 	TAILQ_REMOVE(&e->conn_active, c, entry);
