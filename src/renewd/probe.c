@@ -760,7 +760,7 @@ conn_tls_done(struct probe_conn *c)
 	    &job->conf->names, time(NULL), &ar->cert, err, sizeof(err)) == -1) {
 		cert_obs_free(&ar->cert);
 		memset(&ar->cert, 0, sizeof(ar->cert));
-		conn_set_error(c, PROB_HANDSHAKE_FAILED, "%s", err);
+		conn_set_error(c, PROB_HANDSHAKE_FAILED, "certificate: %s", err);
 	} else {
 		ar->ok = 1;
 		ar->has_cert = 1;
