@@ -59,6 +59,8 @@ struct target_result {
 
 typedef void (*probe_done_cb)(struct target_result *, void *arg);
 
+/* The engine copies what it needs from `cfg` (it is not kept). NULL when
+ * TLS cannot be set up. */
 struct probe_engine *probe_engine_new(struct event_base *,
 		    const struct config *, X509_STORE *trust);
 /* Replace the config (after a reload); probes in flight finish with the old. */
