@@ -184,6 +184,24 @@ def test_tls_server_tls12_and_weak_key(hier, serve):
         assert peer_der(t) == srv.leaf.der
 
 
+def test_stop_cuts_open_tls_connections(hier, serve):
+    srv = serve("127.0.0.2", names=["hold.renewd.test"])
+    held = tls_connect(srv.host, srv.port, client_ctx(hier.ca_file),
+                       "hold.renewd.test")
+    deadline = time.monotonic() + 2
+    while srv.handshakes < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    t0 = time.monotonic()
+    srv.stop()
+    assert time.monotonic() - t0 < 1.5
+    held.settimeout(2)
+    try:
+        assert held.recv(1) == b""
+    except (ssl.SSLError, OSError):
+        pass
+    held.close()
+
+
 def test_tls_server_many_connections(hier, serve):
     srv = serve("127.0.0.2", names=["many.renewd.test"])
     ctx = client_ctx(hier.ca_file)

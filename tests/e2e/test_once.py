@@ -483,6 +483,15 @@ def test_ipv6_loopback(serve, renewd, ipv6):
     assert res.target("v6.renewd.test")["problems"] == []
 
 
+def test_ipv6_through_dns(serve, renewd, dnsmasq, ipv6):
+    srv = serve(ipv6, names=["v6.renewd.test"])
+    dns = dnsmasq({"v6.renewd.test": ["::1"]})
+    res = once(renewd, [Target("v6.renewd.test", port=srv.port)],
+               nameservers=dns.nameserver)
+    assert res.rc == EXIT_OK, res.describe()
+    assert res.address("v6.renewd.test")["address"] == f"[::1]:{srv.port}"
+
+
 def test_ip_literal_target_sends_no_sni(hier, servers, renewd):
     leaf = hier.leaf(ips=["127.0.0.2"], names=[])
     srv = servers.tls("127.0.0.2", hier.served(leaf), leaf.key_path)
@@ -533,6 +542,21 @@ def test_garbage_is_handshake_failed(servers, renewd):
     t2 = res.target("junkmx.renewd.test")
     assert t2["problems"] and set(t2["problems"]) <= FAILED_PROBE
     assert_failed_address(res, res.address("junkmx.renewd.test"))
+
+
+def test_flooding_server_is_bounded(servers, renewd):
+    f1 = servers.flood("127.0.0.2", limit=64 << 20)
+    f2 = servers.flood("127.0.0.3", limit=64 << 20)
+    res = once(renewd, [tgt(f1, "flood.renewd.test"),
+                        tgt(f2, "floodmx.renewd.test", starttls="smtp")],
+               timeout="3s")
+    assert res.elapsed < 10, res.describe()
+    assert res.rc == EXIT_UNKNOWN, res.describe()
+    for name in ("flood.renewd.test", "floodmx.renewd.test"):
+        t = res.target(name)
+        assert t["problems"] and set(t["problems"]) <= FAILED_PROBE, \
+            res.describe()
+        assert_failed_address(res, res.address(name))
 
 
 def test_server_that_closes_at_once(servers, renewd):

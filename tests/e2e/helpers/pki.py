@@ -346,14 +346,16 @@ class PKI:
              st: Optional[str] = None, c: Optional[str] = None,
              subject: Optional[x509.Name] = None,
              key: str = "rsa2048", slot="leaf",
-             not_before: When = -1, not_after: When = 90,
+             not_before: When = -1, not_after: When = 200,
              label: Optional[str] = None) -> Cert:
         """A TLS server certificate.
 
         issuer: the CA that signs it; None makes it self-signed.
         names / ips: the SAN's DNS names and IP addresses (no SAN if both are
         empty). cn defaults to the first name (or IP). o/ou/l/st/c: subject
-        fields (None = absent); `subject` replaces them all."""
+        fields (None = absent); `subject` replaces them all. The default
+        validity (yesterday to 200 days out) crosses no reminder threshold,
+        so a good chain makes an OK report."""
         k = self.keys.get(key, slot)
         if cn is None:
             cn = names[0] if names else (ips[0] if ips else None)

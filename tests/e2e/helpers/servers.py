@@ -92,7 +92,9 @@ class Server:
         self.commands: List[str] = []   # protocol lines received (plain)
         self.errors: List[str] = []
         self._stop = threading.Event()
-        self._conns: set = set()
+        # id(accepted socket) -> the socket now in use for it (the TLS
+        # wrapper once there is one), so stop() can cut every connection.
+        self._conns: dict = {}
         self._threads: List[threading.Thread] = []
         self.sock = socket.socket(family_of(host), socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -135,7 +137,7 @@ class Server:
             conn.settimeout(CONN_TIMEOUT)
             with self.lock:
                 self.connections += 1
-                self._conns.add(conn)
+                self._conns[id(conn)] = conn
             t = threading.Thread(target=self._serve, args=(conn,),
                                  daemon=True)
             with self.lock:
@@ -151,11 +153,12 @@ class Server:
                 self.note_error(e)
         finally:
             with self.lock:
-                self._conns.discard(conn)
-            try:
-                conn.close()
-            except OSError:
-                pass
+                cur = self._conns.pop(id(conn), conn)
+            for sock in (cur, conn):
+                try:
+                    sock.close()
+                except OSError:
+                    pass
 
     def note_error(self, e) -> None:
         with self.lock:
@@ -177,7 +180,7 @@ class Server:
         except OSError:
             pass
         with self.lock:
-            conns = list(self._conns)
+            conns = list(self._conns.values())
             threads = list(self._threads)
         for c in conns:
             try:
@@ -208,6 +211,10 @@ class Server:
     def _tls(self, conn: socket.socket, ctx: ssl.SSLContext):
         tls = ctx.wrap_socket(conn, server_side=True,
                               do_handshake_on_connect=False)
+        with self.lock:
+            self._conns[id(conn)] = tls
+        if self._stop.is_set():
+            raise OSError("server stopping")
         tls.do_handshake()
         with self.lock:
             self.handshakes += 1
@@ -432,7 +439,8 @@ class ServerPool:
         self._held: List[socket.socket] = []
 
     def add(self, srv: Server) -> Server:
-        self.servers.append(srv)
+        if srv not in self.servers:
+            self.servers.append(srv)
         return srv
 
     def tls(self, host, chain_path, key_path, port=0, **kw) -> TLSServer:
@@ -467,7 +475,9 @@ class ServerPool:
                                                              Server]]],
                   tries: int = 50) -> List[Server]:
         """Start one server per (host, maker(host, port)) all on one port
-        (e.g. one name served by 127.0.0.2 and 127.0.0.3)."""
+        (e.g. one name served by 127.0.0.2 and 127.0.0.3). A maker may be
+        a pool method (lambda h, p: pool.tls(h, chain, key, p)) or build a
+        Server itself; either way the pool stops it."""
         last = None
         for _ in range(tries):
             started: List[Server] = []
