@@ -9,7 +9,7 @@ Session-wide (made once, cheap to use):
 Per test:
   servers   helpers.servers.ServerPool, every server stopped at teardown
   serve     serve(host="127.0.0.2", port=0, extra=None, tls_max=None,
-            starttls=None, **leaf kwargs) -> a running server with .leaf
+            starttls=None, banner_lines=1, leaf=None, **leaf kwargs) -> a running server with .leaf
             and .chain_path; extra=None serves leaf + hier.inter, extra=()
             the leaf alone, or the certificates given
   renewd    helpers.renewd.Renewd in this test's tmp dir, trusting
@@ -56,14 +56,15 @@ def servers():
 @pytest.fixture
 def serve(hier, servers):
     def _serve(host="127.0.0.2", *, port=0, extra=None, tls_max=None,
-               starttls=None, leaf=None, **leaf_kw):
+               starttls=None, banner_lines=1, leaf=None, **leaf_kw):
         if leaf is None:
             leaf = hier.leaf(**leaf_kw)
         chain = hier.pki.chain_file(
             leaf, *((hier.inter,) if extra is None else extra))
         if starttls:
             srv = servers.starttls(starttls, host, chain, leaf.key_path,
-                                   port, tls_max=tls_max)
+                                   port, tls_max=tls_max,
+                                   banner_lines=banner_lines)
         else:
             srv = servers.tls(host, chain, leaf.key_path, port,
                               tls_max=tls_max)

@@ -259,6 +259,20 @@ def test_smtp_starttls(hier, serve):
     assert srv.sni == [None, "mail.renewd.test"]
 
 
+def test_smtp_multiline_banner(hier, servers):
+    leaf = hier.leaf(names=["mail.renewd.test"])
+    srv = servers.starttls("smtp", "127.0.0.2", hier.served(leaf),
+                           leaf.key_path, banner_lines=3)
+    with smtplib.SMTP(srv.host, srv.port, timeout=5) as s:
+        s.ehlo("client.renewd.test")
+        assert s.starttls(context=client_ctx(verify=False))[0] == 220
+    with socket.create_connection((srv.host, srv.port), timeout=5) as c:
+        banner = b""
+        while not banner.endswith(b"ESMTP ready\r\n"):
+            banner += c.recv(4096)
+    assert banner.count(b"220-") == 2
+
+
 def test_imap_starttls(hier, serve):
     srv = serve("127.0.0.2", starttls="imap", names=["imap.renewd.test"])
     m = imaplib.IMAP4(srv.host, srv.port, timeout=5)

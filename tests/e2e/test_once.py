@@ -388,10 +388,12 @@ def test_expect_mismatch(serve, renewd):
 STARTTLS_COMMAND = {"smtp": "STARTTLS", "imap": "STARTTLS", "pop3": "STLS"}
 
 
-@pytest.mark.parametrize("proto", ["smtp", "imap", "pop3"])
-def test_starttls(serve, renewd, proto):
+@pytest.mark.parametrize("proto,banner", [("smtp", 1), ("smtp", 3),
+                                          ("imap", 1), ("pop3", 1)])
+def test_starttls(serve, renewd, proto, banner):
     name = f"{proto}.renewd.test"
-    srv = serve(starttls=proto, names=[name], o="Example K.K.", c="JP")
+    srv = serve(starttls=proto, names=[name], o="Example K.K.", c="JP",
+                banner_lines=banner)
     res = once(renewd, [tgt(srv, name, starttls=proto)])
     assert res.rc == EXIT_OK, res.describe()
     t = res.target(name)

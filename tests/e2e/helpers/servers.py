@@ -250,17 +250,19 @@ class StartTLSServer(Server):
     smtp: 220 greeting; EHLO -> 250-...STARTTLS; STARTTLS -> 220, then TLS.
     imap: * OK greeting; TAG CAPABILITY; TAG STARTTLS -> TAG OK, then TLS.
     pop3: +OK greeting; CAPA; STLS -> +OK, then TLS.
-    After TLS the same command loop goes on inside the tunnel."""
+    After TLS the same command loop goes on inside the tunnel.
+    banner_lines > 1 makes the SMTP greeting a multi-line 220- reply."""
 
     kind = "starttls"
     PROTOS = ("smtp", "imap", "pop3")
 
     def __init__(self, proto: str, host: str, chain_path, key_path,
                  port: int = 0, *, tls_max: Optional[str] = None,
-                 offer_starttls: bool = True) -> None:
+                 offer_starttls: bool = True, banner_lines: int = 1) -> None:
         if proto not in self.PROTOS:
             raise ValueError(proto)
         self.proto = proto
+        self.banner_lines = banner_lines
         self.offer = offer_starttls
         self.chain_path = chain_path
         self._ctx_args = (chain_path, key_path, dict(tls_max=tls_max))
@@ -290,7 +292,10 @@ class StartTLSServer(Server):
     def handle(self, conn):
         s = conn
         in_tls = False
-        greet = {"smtp": "220 mail.renewd.test ESMTP ready\r\n",
+        greet = {"smtp": "".join(
+                     f"220-mail.renewd.test greeting line {i}\r\n"
+                     for i in range(1, self.banner_lines)) +
+                 "220 mail.renewd.test ESMTP ready\r\n",
                  "imap": "* OK [CAPABILITY IMAP4rev1 %sLOGINDISABLED] ready\r\n"
                  % ("STARTTLS " if self.offer else ""),
                  "pop3": "+OK POP3 ready\r\n"}[self.proto]
