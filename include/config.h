@@ -14,6 +14,8 @@
 #include "util.h"
 
 #define CONFIG_DEFAULT_PATH	"/etc/renewd/renewd.conf"
+#define CONFIG_MAX_SIZE		(16 * 1024 * 1024)	/* bytes per file */
+#define CONFIG_LINE_MAX		16384			/* bytes per line */
 
 enum starttls {
 	STARTTLS_NONE,
@@ -39,7 +41,8 @@ struct threshold {
 	int	percent;
 };
 
-/* The step-1 subject fields. NULL means absent / not checked. UTF-8. */
+/* The step-1 subject fields, UTF-8. In a certificate: NULL means absent. In
+ * `expect`: NULL means not checked, "" means the field must be absent. */
 struct subject_fields {
 	char	*cn;
 	char	*ou;
@@ -78,6 +81,8 @@ struct target_conf {
 	struct subject_fields	 expect;
 	struct strlist		 notify;
 };
+
+struct config_index;	/* private to config.c: target name -> index */
 
 struct mail_conf {
 	char		*url;
@@ -125,8 +130,10 @@ struct config {
 	char			*webhook_url;
 
 	/* [target NAME] ... */
-	struct target_conf	*targets;
+	struct target_conf	*targets;		/* in file order */
 	size_t			 ntargets;
+
+	struct config_index	*index;			/* for config_find_target */
 };
 
 /* A config holding every default (no targets). Never NULL. */
@@ -139,10 +146,17 @@ struct config	*config_new(void);
  */
 int		 config_parse(struct config *cfg, const char *path, const char *text,
 		    struct strlist *errors);
+/* The same for `len` bytes that may hold NUL bytes (reported as errors). */
+int		 config_parse_len(struct config *cfg, const char *path,
+		    const char *text, size_t len, struct strlist *errors);
 void		 config_free(struct config *);
 /* Normalised config text (every key, defaults included); the result parses
  * back to the same config. */
 char		*config_dump(const struct config *);
+/* Every key with its type, default and a line of help, from the key table. */
+char		*config_help(void);
+/* The target of that name (case-insensitive; an IPv6 literal in the form
+ * inet_ntop gives), or NULL. */
 const struct target_conf *config_find_target(const struct config *, const char *);
 
 const char	*starttls_name(enum starttls);
@@ -153,6 +167,10 @@ const char	*lang_name(enum lang);
 int		 parse_duration(const char *, int64_t *seconds);	/* 90s 10m 6h 2d 1w */
 int		 parse_duration_ms(const char *, int64_t *ms);		/* 500ms 10s 2m */
 int		 parse_time_of_day(const char *, int *minutes);		/* HH:MM */
+/* "192.0.2.1:53", "[2001:db8::1]:53", or, when default_port is nonzero, the
+ * bare address; `host` gets the address without brackets. */
+int		 parse_hostport(const char *, int default_port, char *host,
+		    size_t hostlen, uint16_t *port);
 
 /* src/common/config_file.c: read and parse a file. NULL on error, with the
  * messages in `errors`. */
