@@ -1005,8 +1005,8 @@ choice_fail(const struct ckey *k, const char *v, char **err)
 	int rc;
 
 	choices_text(&b, k->choices);
-	rc = fail(err, "'%s' is not one of %s (%s expected)",
-	    quote(q, sizeof(q), v), b.data, b.data);
+	rc = fail(err, "unknown value '%s' (%s expected)",
+	    quote(q, sizeof(q), v), b.data);
 	buf_free(&b);
 	return rc;
 }
@@ -1515,7 +1515,8 @@ expect_item(struct subject_fields *f, char *item, char **err)
 
 	if ((eq = strchr(item, '=')) == NULL)
 		return fail(err, "'%s' has no '=' (KEY=VALUE with CN, OU, O, "
-		    "L, ST or C expected)", quote(q, sizeof(q), item));
+		    "L, ST or C expected; \\, for a comma in a value)",
+		    quote(q, sizeof(q), item));
 	*eq = '\0';
 	key = rd_trim(item);
 	val = rd_trim(eq + 1);
