@@ -2175,6 +2175,13 @@ parser_handler(void *arg, const char *section, const char *name,
 		return 1;
 	}
 	p->seen[i] = p->lineno;
+	if (*value == ';') {
+		/* "key =;x": inih keeps ";x", but "key = ;x" is a comment. */
+		perror_at(p, p->lineno, "%s: the value starts with ';' (%s "
+		    "expected; white space before ';' starts a comment)",
+		    k->name, ctypes[k->type].expected);
+		return 1;
+	}
 	if (*value == '\0' && !(k->flags & CK_EMPTY)) {
 		perror_at(p, p->lineno, "%s: empty value (%s expected)",
 		    k->name, ctypes[k->type].expected);
@@ -2290,8 +2297,9 @@ config_help(void)
 			    k->sect == CS_TARGET ? " NAME" : "");
 			last = (int)k->sect;
 		}
-		buf_printf(&b, "%s = %s\n\t%s (%s%s)\n", k->name,
-		    k->def ? k->def : "", k->help, ctypes[k->type].expected,
+		buf_printf(&b, "%s =%s%s\n\t%s (%s%s)\n", k->name,
+		    k->def && *k->def ? " " : "", k->def ? k->def : "",
+		    k->help, ctypes[k->type].expected,
 		    k->flags & CK_EMPTY ? "; may be empty" : "");
 	}
 	return buf_steal(&b);

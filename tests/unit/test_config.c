@@ -502,6 +502,10 @@ static const struct bad_case bad_cases[] = {
 	  "t.conf:7: from: empty value (an e-mail address expected)\n"
 	  "t.conf:8: url: empty value (a URL expected)\n" },
 
+	{ "value starting with a semicolon", "[renewd]\nsocket_group =;x\n",
+	  "t.conf:2: socket_group: the value starts with ';' (a name expected; "
+	  "white space before ';' starts a comment)\n" },
+
 	/* durations */
 	{ "duration without a unit", "[renewd]\npoll_interval = 3600\n",
 	  "t.conf:2: poll_interval: '3600' is not a duration (a number and a "
