@@ -34,7 +34,10 @@ static void
 status_next(const struct config *cfg, const struct cal_rules *rules,
     struct target_status *st, time_t nb, time_t now)
 {
-	time_t best = 0;
+	time_t best = 0, latest_past = 0;
+	time_t applyby_due = maint_defer(&rules->maint,
+	    jday_to_time(st->apply_by, cfg->remind_at));
+	const struct threshold *past = NULL, *next = NULL;
 
 	st->next_kind = NULL;
 	for (size_t i = 0; i < cfg->nthresholds; i++) {
@@ -48,25 +51,30 @@ status_next(const struct config *cfg, const struct cal_rules *rules,
 		    cfg->remind_at);
 		if (due > now && (best == 0 || due < best)) {
 			best = due;
-			st->next_kind = "reminder";
-			st->next_threshold = t->value;
-			st->next_threshold_percent = t->percent;
+			next = t;
+		} else if (due <= now && due > latest_past) {
+			latest_past = due;
+			past = t;
 		}
 	}
-	if (st->next_kind != NULL) {
+	/* Without memory of what was sent, the most urgent reminder already
+	 * crossed is the one still owed, until the apply-by day takes over. */
+	if (past != NULL && now < applyby_due) {
+		next = past;
+		best = latest_past;
+	}
+	if (next != NULL) {
+		st->next_kind = "reminder";
+		st->next_threshold = next->value;
+		st->next_threshold_percent = next->percent;
 		st->next_due = best;
 		return;
 	}
 	/* No reminder left: the apply-by day itself, then overdue notices. */
 	if (now < cal_apply_deadline(rules, st->apply_by)) {
-		time_t due = maint_defer(&rules->maint,
-		    jday_to_time(st->apply_by, cfg->remind_at));
-
-		if (due > now) {
-			st->next_kind = "apply-by";
-			st->next_due = due;
-			return;
-		}
+		st->next_kind = "apply-by";
+		st->next_due = applyby_due;
+		return;
 	}
 	if (now < st->lapse) {
 		int day = jday_from_time(now);
@@ -156,10 +164,22 @@ status_compute(const struct config *cfg, const struct cal_rules *rules,
 	}
 }
 
+/* A JSON string, or null; text that is not valid UTF-8 is sanitised rather
+ * than silently dropped (json_string refuses it). */
 static json_t *
 json_str_or_null(const char *s)
 {
-	return s != NULL ? json_string(s) : json_null();
+	json_t *j;
+	char *clean;
+
+	if (s == NULL)
+		return json_null();
+	if ((j = json_string(s)) != NULL)
+		return j;
+	clean = rd_sanitize(s, strlen(s));
+	j = json_string(clean);
+	free(clean);
+	return j != NULL ? j : json_null();
 }
 
 static json_t *
@@ -242,7 +262,7 @@ status_addr_json(const struct addr_result *a)
 	json_t *san = json_array(), *chain = json_array();
 
 	for (size_t i = 0; i < c->san.n; i++)
-		json_array_append_new(san, json_string(c->san.v[i]));
+		json_array_append_new(san, json_str_or_null(c->san.v[i]));
 	for (size_t i = 0; i < c->nchain; i++)
 		json_array_append_new(chain, json_pack("{s:o, s:o, s:o}",
 		    "subject", json_str_or_null(c->chain[i].subject),
@@ -257,7 +277,7 @@ status_addr_json(const struct addr_result *a)
 	json_object_set_new(o, "san", san);
 	json_object_set_new(o, "key", json_string(c->key));
 	json_object_set_new(o, "sig_alg", json_str_or_null(c->sig_alg));
-	json_object_set_new(o, "tls_version", json_string(a->tls_version));
+	json_object_set_new(o, "tls_version", json_str_or_null(a->tls_version));
 	json_object_set_new(o, "verify_ok", json_boolean(c->verify_ok));
 	json_object_set_new(o, "verify_error", json_str_or_null(c->verify_error));
 	json_object_set_new(o, "names_ok", json_boolean(c->names_ok));
@@ -273,7 +293,7 @@ status_target_json(const struct target_status *st)
 	const struct target_result *res = st->result;
 	json_t *o = json_object(), *addrs = json_array();
 
-	json_object_set_new(o, "target", json_string(tc->name));
+	json_object_set_new(o, "target", json_str_or_null(tc->name));
 	json_object_set_new(o, "product", json_string(product_name(tc->product)));
 	json_object_set_new(o, "state", json_string(st->state));
 	if (st->have_expiry) {

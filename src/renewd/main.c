@@ -109,8 +109,9 @@ main(int argc, char *argv[])
 			fputs(dump, stdout);
 			free(dump);
 		} else
-			fprintf(stderr, "%s: configuration OK (%zu targets)\n",
-			    path, cfg->ntargets);
+			fprintf(stderr, "renewd: configuration OK: %s, %zu "
+			    "target%s\n", path, cfg->ntargets,
+			    cfg->ntargets == 1 ? "" : "s");
 		config_free(cfg);
 		return 0;
 	}

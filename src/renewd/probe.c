@@ -648,11 +648,15 @@ conn_set_error(struct probe_conn *c, unsigned problem, const char *fmt, ...)
 {
 	struct addr_result *ar = &c->job->res->addrs[c->idx];
 	va_list ap;
+	char *msg;
 
 	va_start(ap, fmt);
-	free(ar->error);
-	ar->error = xvasprintf(fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	free(ar->error);
+	/* Server replies end up in here: never let their bytes out raw. */
+	ar->error = rd_sanitize(msg, strlen(msg));
+	free(msg);
 	c->problems |= problem;
 }
 
