@@ -19,6 +19,9 @@
 #define MAINT_COUNT_DEFAULT	12
 #define MAINT_COUNT_MAX		1000
 #define LIFETIME_MAX		(100 * 366)
+/* Dates are printed with four-digit years: stay well inside them. */
+#define FIRST_YEAR		1900
+#define LAST_YEAR		9998
 
 /* A decimal integer in [min, max], the whole string. 0 or -1. */
 static int
@@ -61,7 +64,11 @@ cmd_maintenance(struct ctl *ctl, const struct ctl_cmd *cmd, int argc,
 	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_AFTER:
-			if (time_parse_iso(optarg, &after) == -1)
+			if (time_parse_iso(optarg, &after) == -1 ||
+			    jday_from_time(after) <
+			    jday_from_ymd(FIRST_YEAR, 1, 1) ||
+			    jday_from_time(after) >
+			    jday_from_ymd(LAST_YEAR, 12, 31))
 				return ctl_usage_error(ctl, cmd,
 				    "--after: \"%s\" is not an ISO 8601 date "
 				    "or time (e.g. 2026-11-24T09:00+09:00)",
@@ -148,6 +155,12 @@ cmd_plan(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 				return ctl_usage_error(ctl, cmd,
 				    "--expiry: \"%s\" is not a date YYYY-MM-DD",
 				    optarg);
+			if (plan.expiry < jday_from_ymd(FIRST_YEAR, 1, 1) ||
+			    plan.expiry > jday_from_ymd(LAST_YEAR, 12, 31))
+				return ctl_usage_error(ctl, cmd,
+				    "--expiry: \"%s\" is not within "
+				    "%d-01-01..%d-12-31", optarg, FIRST_YEAR,
+				    LAST_YEAR);
 			have_expiry = 1;
 			break;
 		case OPT_PRODUCT:

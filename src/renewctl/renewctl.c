@@ -3,6 +3,7 @@
  * command table (which also drives the help and the "ambiguous command"
  * errors), and dispatch.
  */
+#include <ctype.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -96,11 +97,11 @@ ctl_command_help(FILE *f, const struct ctl_cmd *cmd)
 {
 	fprintf(f, "usage: renewctl %s%s%s\n", cmd->name,
 	    cmd->args[0] != '\0' ? " " : "", cmd->args);
-	fprintf(f, "\n%s%s.\n", cmd->help,
-	    cmd->needs_daemon ? " (asks the daemon)" : "");
-	if (cmd->details != NULL)
-		fprintf(f, "\nOptions:\n%s", cmd->details);
-	fprintf(f, "  --json            print JSON\n");
+	fprintf(f, "\n%c%s%s.\n", toupper((unsigned char)cmd->help[0]),
+	    cmd->help + 1, cmd->needs_daemon ? " (asks the daemon)" : "");
+	fprintf(f, "\nOptions:\n%s", cmd->details != NULL ? cmd->details : "");
+	fprintf(f, "  --json            print JSON for scripts\n"
+	    "  -h, --help        this help\n");
 }
 
 int
