@@ -133,6 +133,14 @@ void	 policy_run(const struct policy_ctx *, struct target_state *st,
 int	 policy_next(const struct policy_ctx *, const struct target_state *,
 	    time_t now, struct policy_notice *next);
 
+/*
+ * The same for a target seen for the first time with `obs` (NULL: not
+ * seen), with no memory: what a daemon would send first. For renewd --once,
+ * which keeps no state. 1 and *next, or 0.
+ */
+int	 policy_next_first_sight(const struct policy_ctx *, const char *target,
+	    const struct policy_obs *, time_t now, struct policy_notice *next);
+
 enum policy_mark {
 	POLICY_MARK_APPLIED,
 	POLICY_MARK_ISSUED,

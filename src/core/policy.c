@@ -932,6 +932,25 @@ policy_next(const struct policy_ctx *ctx, const struct target_state *st,
 	return 1;
 }
 
+int
+policy_next_first_sight(const struct policy_ctx *ctx, const char *target,
+    const struct policy_obs *obs, time_t now, struct policy_notice *next)
+{
+	struct target_state *st = state_new(target);
+	struct policy_out out;
+	struct run r = { ctx, st, now, &out };
+	int rc;
+
+	memset(&out, 0, sizeof(out));
+	if (obs != NULL)
+		run_observe(&r, obs);
+	run_config(&r, obs);
+	rc = policy_next(ctx, st, now, next);
+	policy_out_free(&out);
+	state_free(st);
+	return rc;
+}
+
 /* --- marks -------------------------------------------------------------------- */
 
 int
