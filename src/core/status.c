@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "policy.h"
 #include "status.h"
 #include "util.h"
 
@@ -13,88 +14,30 @@
 #define PROB_CRITICAL	(PROB_EXPIRED | PROB_UNTRUSTED | \
 			 PROB_HOSTNAME_MISMATCH | PROB_NAME_NOT_COVERED)
 
-/* Days before E of threshold `t` for a leaf valid [nb, na), or -1 when the
- * threshold does not apply (a day count not shorter than the lifetime). */
-static int
-status_threshold_days(const struct threshold *t, time_t nb, time_t na)
-{
-	int64_t life = na > nb ? (int64_t)(na - nb) : 0;
-
-	if (t->percent) {
-		if (life <= 0)
-			return -1;
-		return (int)(life * t->value / 100 / 86400);
-	}
-	if (life > 0 && (int64_t)t->value * 86400 >= life)
-		return -1;
-	return t->value;
-}
-
+/* The next notification, as the daemon's policy would decide it for a
+ * target seen for the first time (renewd --once keeps no state). */
 static void
 status_next(const struct config *cfg, const struct cal_rules *rules,
-    struct target_status *st, time_t nb, time_t now)
+    const struct target_conf *tc, const struct target_result *res,
+    struct target_status *st, time_t now)
 {
-	time_t best = 0, latest_past = 0;
-	time_t applyby_due = maint_defer(&rules->maint,
-	    jday_to_time(st->apply_by, cfg->remind_at));
-	const struct threshold *past = NULL, *next = NULL;
+	struct policy_ctx ctx;
+	struct policy_obs obs;
+	struct policy_notice n;
 
 	st->next_kind = NULL;
-	for (size_t i = 0; i < cfg->nthresholds; i++) {
-		const struct threshold *t = &cfg->thresholds[i];
-		int days = status_threshold_days(t, nb, st->not_after);
-		time_t due;
-
-		if (days < 0)
-			continue;
-		due = cal_reminder_due(rules, st->expiry_day, days,
-		    cfg->remind_at);
-		if (due > now && (best == 0 || due < best)) {
-			best = due;
-			next = t;
-		} else if (due <= now && due > latest_past) {
-			latest_past = due;
-			past = t;
-		}
+	policy_ctx_init(&ctx, cfg, rules, tc);
+	if (res != NULL)
+		policy_observation_from_result(res, &obs);
+	if (policy_next_first_sight(&ctx, tc->name, res != NULL ? &obs : NULL,
+	    now, &n) == 1) {
+		st->next_kind = notice_kind_name(n.kind);
+		st->next_threshold = n.threshold.value;
+		st->next_threshold_percent = n.threshold.percent;
+		st->next_due = n.due;
 	}
-	/* Without memory of what was sent, the most urgent reminder already
-	 * crossed is the one still owed, until the apply-by day takes over. */
-	if (past != NULL && now < applyby_due) {
-		next = past;
-		best = latest_past;
-	}
-	if (next != NULL) {
-		st->next_kind = "reminder";
-		st->next_threshold = next->value;
-		st->next_threshold_percent = next->percent;
-		st->next_due = best;
-		return;
-	}
-	/* No reminder left: the apply-by day itself, then overdue notices. */
-	if (now < cal_apply_deadline(rules, st->apply_by)) {
-		st->next_kind = "apply-by";
-		st->next_due = applyby_due;
-		return;
-	}
-	if (now < st->lapse) {
-		int day = jday_from_time(now);
-
-		for (int d = day; d <= st->expiry_day + 1; d++) {
-			time_t due;
-
-			if (!cal_is_business_day(rules, d) || d <= st->apply_by)
-				continue;
-			due = maint_defer(&rules->maint,
-			    jday_to_time(d, cfg->remind_at));
-			if (due > now && due < st->lapse) {
-				st->next_kind = "overdue";
-				st->next_due = due;
-				return;
-			}
-		}
-		st->next_kind = "lapsed";
-		st->next_due = st->lapse;
-	}
+	if (res != NULL)
+		policy_obs_free(&obs);
 }
 
 void
@@ -143,7 +86,7 @@ status_compute(const struct config *cfg, const struct cal_rules *rules,
 	st->lapse = cal_lapse(st->expiry_day);
 	if (now >= st->lapse)
 		st->state = "lapsed";
-	status_next(cfg, rules, st, nb, now);
+	status_next(cfg, rules, tc, res, st, now);
 
 	if (!st->any_ok)
 		st->severity = SEV_UNKNOWN;
@@ -155,7 +98,7 @@ status_compute(const struct config *cfg, const struct cal_rules *rules,
 		int maxdays = 0;
 
 		for (size_t i = 0; i < cfg->nthresholds; i++) {
-			int d = status_threshold_days(&cfg->thresholds[i], nb,
+			int d = policy_threshold_days(&cfg->thresholds[i], nb,
 			    st->not_after);
 			if (d > maxdays)
 				maxdays = d;

@@ -1,0 +1,1086 @@
+/*
+ * state.c — a target's remembered state as plain data, and its on-disk
+ * form: JSON, version 1 (see state.h). Encoding and decoding are pure;
+ * statefile.c does the file work.
+ *
+ * The format, in short (times are UTC "2027-03-31T00:00:00Z" or null for
+ * "never", dates are Japan dates "YYYY-MM-DD"):
+ *
+ *   {"v": 1, "target": "www.example.jp",
+ *    "cycle": null | {"expiry": DATE, "source": "certificate"|"contract",
+ *      "state": "waiting"|"notified"|"applied"|"issued"|"verified"|"lapsed",
+ *      "started": TIME, "leaf": null | {"sha256", "not_before", "not_after"},
+ *      "applied_at", "issued_at", "verified_at", "lapsed_at": TIME|null,
+ *      "sent": [{"kind": KIND, "threshold": 90 | "33%" | null,
+ *                "day": DATE|null, "due": TIME, "at": TIME,
+ *                "skipped": bool}]},
+ *    "last_probe": TIME|null, "last_probe_ok": bool, "last_error": s|null,
+ *    "last_success": TIME|null,
+ *    "outage": null | {"since": TIME, "notified": bool},
+ *    "observation": null | {"at": TIME, "error": s|null, "problems": BITS,
+ *      "addresses": [{"address", "ok", "error", "tls_version", "duration_ms",
+ *        "cert": null | {"subject": {"CN","OU","O","L","ST","C"}, "san",
+ *          "issuer", "serial", "sha256", "key", "key_bits", "sig_alg",
+ *          "not_before", "not_after", "chain": [{"subject", "issuer",
+ *          "not_after"}], "verify_ok", "verify_error", "names_ok",
+ *          "problems": BITS}}]},
+ *    "history": [{"at": TIME, "event": WORD, "note": s}]}
+ *
+ * BITS are the enum problem values of inspect.h; they are part of the
+ * format. Unknown keys are ignored (fields may be added within a version);
+ * every known key must be present with the right type and range.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "calendar.h"
+#include "state.h"
+#include "util.h"
+
+/* --- plain data ---------------------------------------------------------- */
+
+struct target_state *
+state_new(const char *target)
+{
+	struct target_state *st = xcalloc(1, sizeof(*st));
+
+	st->target = xstrdup(target);
+	return st;
+}
+
+void
+state_cycle_clear(struct cycle *c)
+{
+	free(c->sent);
+	memset(c, 0, sizeof(*c));
+}
+
+static void
+state_history_free(struct target_state *st)
+{
+	for (size_t i = 0; i < st->nhistory; i++)
+		free(st->history[i].note);
+	free(st->history);
+	st->history = NULL;
+	st->nhistory = 0;
+}
+
+void
+state_free(struct target_state *st)
+{
+	if (st == NULL)
+		return;
+	free(st->target);
+	state_cycle_clear(&st->cycle);
+	free(st->last_error);
+	state_result_free(st->observation);
+	state_history_free(st);
+	free(st);
+}
+
+void
+state_history_add(struct target_state *st, time_t at, const char *event,
+    const char *note)
+{
+	struct state_event *e;
+
+	if (st->nhistory == STATE_HISTORY_MAX) {
+		free(st->history[0].note);
+		memmove(st->history, st->history + 1,
+		    (st->nhistory - 1) * sizeof(*st->history));
+		st->nhistory--;
+	} else
+		st->history = xreallocarray(st->history, st->nhistory + 1,
+		    sizeof(*st->history));
+	e = &st->history[st->nhistory++];
+	e->at = at;
+	rd_strlcpy(e->event, event, sizeof(e->event));
+	e->note = xstrdup(note != NULL ? note : "");
+}
+
+void
+state_sent_add(struct cycle *c, const struct sent_notice *n)
+{
+	if (c->nsent == STATE_SENT_MAX) {
+		memmove(c->sent, c->sent + 1, (c->nsent - 1) * sizeof(*c->sent));
+		c->nsent--;
+	} else
+		c->sent = xreallocarray(c->sent, c->nsent + 1, sizeof(*c->sent));
+	c->sent[c->nsent++] = *n;
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+subject_copy(struct subject_fields *d, const struct subject_fields *s)
+{
+	d->cn = dup_or_null(s->cn);
+	d->ou = dup_or_null(s->ou);
+	d->o = dup_or_null(s->o);
+	d->l = dup_or_null(s->l);
+	d->st = dup_or_null(s->st);
+	d->c = dup_or_null(s->c);
+}
+
+static void
+subject_release(struct subject_fields *s)
+{
+	free(s->cn);
+	free(s->ou);
+	free(s->o);
+	free(s->l);
+	free(s->st);
+	free(s->c);
+}
+
+static void
+cert_release(struct cert_obs *c)
+{
+	subject_release(&c->subject);
+	strlist_free(&c->san);
+	free(c->issuer);
+	free(c->serial);
+	free(c->sig_alg);
+	for (size_t i = 0; i < c->nchain; i++) {
+		free(c->chain[i].subject);
+		free(c->chain[i].issuer);
+	}
+	free(c->chain);
+	free(c->verify_error);
+}
+
+void
+state_result_free(struct target_result *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->naddrs; i++) {
+		free(r->addrs[i].error);
+		if (r->addrs[i].has_cert)
+			cert_release(&r->addrs[i].cert);
+	}
+	free(r->addrs);
+	free(r->error);
+	free(r);
+}
+
+struct target_result *
+state_result_copy(const struct target_result *s)
+{
+	struct target_result *r = xcalloc(1, sizeof(*r));
+
+	r->conf = s->conf;
+	r->started = s->started;
+	r->error = dup_or_null(s->error);
+	r->problems = s->problems;
+	if (s->naddrs > 0)
+		r->addrs = xcalloc(s->naddrs, sizeof(*r->addrs));
+	r->naddrs = s->naddrs;
+	for (size_t i = 0; i < s->naddrs; i++) {
+		const struct addr_result *sa = &s->addrs[i];
+		struct addr_result *a = &r->addrs[i];
+		const struct cert_obs *sc = &sa->cert;
+		struct cert_obs *c = &a->cert;
+
+		memcpy(a->address, sa->address, sizeof(a->address));
+		a->address[sizeof(a->address) - 1] = '\0';
+		a->ok = sa->ok;
+		a->error = dup_or_null(sa->error);
+		memcpy(a->tls_version, sa->tls_version, sizeof(a->tls_version));
+		a->tls_version[sizeof(a->tls_version) - 1] = '\0';
+		a->duration_ms = sa->duration_ms;
+		a->has_cert = sa->has_cert;
+		if (!sa->has_cert)
+			continue;
+		subject_copy(&c->subject, &sc->subject);
+		strlist_copy(&c->san, &sc->san);
+		c->issuer = dup_or_null(sc->issuer);
+		c->serial = dup_or_null(sc->serial);
+		memcpy(c->sha256, sc->sha256, sizeof(c->sha256));
+		c->sha256[sizeof(c->sha256) - 1] = '\0';
+		memcpy(c->key, sc->key, sizeof(c->key));
+		c->key[sizeof(c->key) - 1] = '\0';
+		c->key_bits = sc->key_bits;
+		c->sig_alg = dup_or_null(sc->sig_alg);
+		c->not_before = sc->not_before;
+		c->not_after = sc->not_after;
+		if (sc->nchain > 0)
+			c->chain = xcalloc(sc->nchain, sizeof(*c->chain));
+		c->nchain = sc->nchain;
+		for (size_t j = 0; j < sc->nchain; j++) {
+			c->chain[j].subject = dup_or_null(sc->chain[j].subject);
+			c->chain[j].issuer = dup_or_null(sc->chain[j].issuer);
+			c->chain[j].not_after = sc->chain[j].not_after;
+		}
+		c->verify_ok = sc->verify_ok;
+		c->verify_error = dup_or_null(sc->verify_error);
+		c->names_ok = sc->names_ok;
+		c->problems = sc->problems;
+	}
+	return r;
+}
+
+void
+state_set_observation(struct target_state *st, const struct target_result *res)
+{
+	state_result_free(st->observation);
+	st->observation = NULL;
+	if (res != NULL) {
+		st->observation = state_result_copy(res);
+		st->observation->conf = NULL;
+	}
+}
+
+/* --- words --------------------------------------------------------------- */
+
+static const char *const cycle_state_words[] = {
+	[CYCLE_WAITING] = "waiting",
+	[CYCLE_NOTIFIED] = "notified",
+	[CYCLE_APPLIED] = "applied",
+	[CYCLE_ISSUED] = "issued",
+	[CYCLE_VERIFIED] = "verified",
+	[CYCLE_LAPSED] = "lapsed",
+};
+
+static const char *const notice_kind_words[] = {
+	[NOTICE_REMINDER] = "reminder",
+	[NOTICE_APPLY_BY] = "apply-by",
+	[NOTICE_OVERDUE] = "overdue",
+	[NOTICE_LAPSED] = "lapsed",
+	[NOTICE_INSTALL] = "install",
+	[NOTICE_RENEWED] = "renewed",
+	[NOTICE_PROBLEM] = "problem",
+};
+
+const char *
+cycle_state_name(enum cycle_state s)
+{
+	if ((size_t)s >= nitems(cycle_state_words))
+		return "unknown";
+	return cycle_state_words[s];
+}
+
+const char *
+expiry_source_name(enum expiry_source s)
+{
+	return s == EXPIRY_CONTRACT ? "contract" : "certificate";
+}
+
+const char *
+notice_kind_name(enum notice_kind k)
+{
+	if ((size_t)k >= nitems(notice_kind_words))
+		return "unknown";
+	return notice_kind_words[k];
+}
+
+int
+cycle_state_parse(const char *s, enum cycle_state *out)
+{
+	for (size_t i = 0; i < nitems(cycle_state_words); i++)
+		if (strcmp(s, cycle_state_words[i]) == 0) {
+			*out = (enum cycle_state)i;
+			return 0;
+		}
+	return -1;
+}
+
+int
+notice_kind_parse(const char *s, enum notice_kind *out)
+{
+	for (size_t i = 0; i < nitems(notice_kind_words); i++)
+		if (strcmp(s, notice_kind_words[i]) == 0) {
+			*out = (enum notice_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* --- encoding ------------------------------------------------------------ */
+
+static json_t *
+enc_str(const char *s)
+{
+	json_t *j;
+
+	if (s == NULL)
+		return json_null();
+	/* jansson refuses invalid UTF-8; what we store went through
+	 * rd_sanitize, but never lose a whole state over one string */
+	if ((j = json_string(s)) == NULL) {
+		char *clean = rd_sanitize(s, strlen(s));
+
+		j = json_string(clean);
+		free(clean);
+	}
+	return j != NULL ? j : json_null();
+}
+
+static json_t *
+enc_time(time_t t)
+{
+	char buf[32];
+
+	if (t == 0)
+		return json_null();
+	time_format_utc(t, buf, sizeof(buf));
+	return json_string(buf);
+}
+
+static json_t *
+enc_day(int day)
+{
+	char buf[16];
+
+	jday_format(day, buf);
+	return json_string(buf);
+}
+
+static json_t *
+enc_threshold(const struct threshold *t)
+{
+	char buf[16];
+
+	if (!t->percent)
+		return json_integer(t->value);
+	snprintf(buf, sizeof(buf), "%d%%", t->value);
+	return json_string(buf);
+}
+
+static json_t *
+enc_cycle(const struct cycle *c)
+{
+	json_t *o, *sent, *leaf;
+
+	if (!c->active)
+		return json_null();
+	sent = json_array();
+	for (size_t i = 0; i < c->nsent; i++) {
+		const struct sent_notice *n = &c->sent[i];
+
+		json_array_append_new(sent, json_pack("{s:s, s:o, s:o, s:o, s:o, s:b}",
+		    "kind", notice_kind_name(n->kind),
+		    "threshold", n->kind == NOTICE_REMINDER ?
+		    enc_threshold(&n->threshold) : json_null(),
+		    "day", n->day >= 0 ? enc_day(n->day) : json_null(),
+		    "due", enc_time(n->due),
+		    "at", enc_time(n->at),
+		    "skipped", n->skipped));
+	}
+	leaf = c->has_leaf ? json_pack("{s:s, s:o, s:o}",
+	    "sha256", c->leaf_sha256,
+	    "not_before", enc_time(c->leaf_not_before),
+	    "not_after", enc_time(c->leaf_not_after)) : json_null();
+	o = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "expiry", enc_day(c->expiry),
+	    "source", expiry_source_name(c->source),
+	    "state", cycle_state_name(c->state),
+	    "started", enc_time(c->started),
+	    "leaf", leaf,
+	    "applied_at", enc_time(c->applied_at),
+	    "issued_at", enc_time(c->issued_at),
+	    "verified_at", enc_time(c->verified_at),
+	    "lapsed_at", enc_time(c->lapsed_at),
+	    "sent", sent);
+	return o;
+}
+
+static json_t *
+enc_cert(const struct cert_obs *c)
+{
+	json_t *san = json_array(), *chain = json_array(), *o;
+
+	for (size_t i = 0; i < c->san.n; i++)
+		json_array_append_new(san, enc_str(c->san.v[i]));
+	for (size_t i = 0; i < c->nchain; i++)
+		json_array_append_new(chain, json_pack("{s:o, s:o, s:o}",
+		    "subject", enc_str(c->chain[i].subject),
+		    "issuer", enc_str(c->chain[i].issuer),
+		    "not_after", enc_time(c->chain[i].not_after)));
+	o = json_object();
+	json_object_set_new(o, "subject", json_pack(
+	    "{s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "CN", enc_str(c->subject.cn), "OU", enc_str(c->subject.ou),
+	    "O", enc_str(c->subject.o), "L", enc_str(c->subject.l),
+	    "ST", enc_str(c->subject.st), "C", enc_str(c->subject.c)));
+	json_object_set_new(o, "san", san);
+	json_object_set_new(o, "issuer", enc_str(c->issuer));
+	json_object_set_new(o, "serial", enc_str(c->serial));
+	json_object_set_new(o, "sha256", enc_str(c->sha256));
+	json_object_set_new(o, "key", enc_str(c->key));
+	json_object_set_new(o, "key_bits", json_integer(c->key_bits));
+	json_object_set_new(o, "sig_alg", enc_str(c->sig_alg));
+	json_object_set_new(o, "not_before", enc_time(c->not_before));
+	json_object_set_new(o, "not_after", enc_time(c->not_after));
+	json_object_set_new(o, "chain", chain);
+	json_object_set_new(o, "verify_ok", json_boolean(c->verify_ok));
+	json_object_set_new(o, "verify_error", enc_str(c->verify_error));
+	json_object_set_new(o, "names_ok", json_boolean(c->names_ok));
+	json_object_set_new(o, "problems", json_integer(c->problems));
+	return o;
+}
+
+static json_t *
+enc_observation(const struct target_result *r)
+{
+	json_t *o, *addrs;
+
+	if (r == NULL)
+		return json_null();
+	addrs = json_array();
+	for (size_t i = 0; i < r->naddrs; i++) {
+		const struct addr_result *a = &r->addrs[i];
+		json_t *ao = json_object();
+
+		json_object_set_new(ao, "address", enc_str(a->address));
+		json_object_set_new(ao, "ok", json_boolean(a->ok));
+		json_object_set_new(ao, "error", enc_str(a->error));
+		json_object_set_new(ao, "tls_version", enc_str(a->tls_version));
+		json_object_set_new(ao, "duration_ms",
+		    json_integer(a->duration_ms));
+		json_object_set_new(ao, "cert", a->has_cert ?
+		    enc_cert(&a->cert) : json_null());
+		json_array_append_new(addrs, ao);
+	}
+	o = json_object();
+	json_object_set_new(o, "at", enc_time(r->started));
+	json_object_set_new(o, "error", enc_str(r->error));
+	json_object_set_new(o, "problems", json_integer(r->problems));
+	json_object_set_new(o, "addresses", addrs);
+	return o;
+}
+
+char *
+state_encode(const struct target_state *st)
+{
+	json_t *root = json_object(), *hist = json_array();
+	char *text, *out;
+
+	json_object_set_new(root, "v", json_integer(STATE_VERSION));
+	json_object_set_new(root, "target", enc_str(st->target));
+	json_object_set_new(root, "cycle", enc_cycle(&st->cycle));
+	json_object_set_new(root, "last_probe", enc_time(st->last_probe));
+	json_object_set_new(root, "last_probe_ok",
+	    json_boolean(st->last_probe_ok));
+	json_object_set_new(root, "last_error", enc_str(st->last_error));
+	json_object_set_new(root, "last_success", enc_time(st->last_success));
+	json_object_set_new(root, "outage", st->outage_since != 0 ?
+	    json_pack("{s:o, s:b}", "since", enc_time(st->outage_since),
+	    "notified", st->outage_notified) : json_null());
+	json_object_set_new(root, "observation",
+	    enc_observation(st->observation));
+	for (size_t i = 0; i < st->nhistory; i++)
+		json_array_append_new(hist, json_pack("{s:o, s:o, s:o}",
+		    "at", enc_time(st->history[i].at),
+		    "event", enc_str(st->history[i].event),
+		    "note", enc_str(st->history[i].note)));
+	json_object_set_new(root, "history", hist);
+	text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (text == NULL)
+		abort();	/* out of memory: as xmalloc does */
+	out = xasprintf("%s\n", text);
+	free(text);
+	return out;
+}
+
+/* --- decoding ------------------------------------------------------------ */
+
+struct dec {
+	char	*err;
+	size_t	 errlen;
+	int	 failed;
+};
+
+static int dec_fail(struct dec *, const char *, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+dec_fail(struct dec *d, const char *path, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (d->failed)
+		return -1;
+	d->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(d->err, d->errlen, "%s: %s", path, msg);
+	return -1;
+}
+
+static void
+path_join(char *buf, size_t len, const char *path, const char *key)
+{
+	snprintf(buf, len, "%s%s%s", path, *path != '\0' ? "." : "", key);
+}
+
+/* The member `key` of `obj`, which must exist. */
+static json_t *
+dec_member(struct dec *d, json_t *obj, const char *path, const char *key,
+    char *sub, size_t sublen)
+{
+	json_t *v;
+
+	path_join(sub, sublen, path, key);
+	if ((v = json_object_get(obj, key)) == NULL)
+		dec_fail(d, sub, "missing");
+	return v;
+}
+
+static int
+dec_object(struct dec *d, json_t *v, const char *path)
+{
+	if (!json_is_object(v))
+		return dec_fail(d, path, "not an object");
+	return 0;
+}
+
+/* A string (or null when nullable: *out NULL). *out is borrowed. */
+static int
+dec_str(struct dec *d, json_t *obj, const char *path, const char *key,
+    int nullable, const char **out)
+{
+	char sub[256];
+	json_t *v;
+
+	*out = NULL;
+	if ((v = dec_member(d, obj, path, key, sub, sizeof(sub))) == NULL)
+		return -1;
+	if (json_is_null(v) && nullable)
+		return 0;
+	if (!json_is_string(v))
+		return dec_fail(d, sub, nullable ? "not a string or null" :
+		    "not a string");
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return dec_fail(d, sub, "contains a NUL byte");
+	*out = json_string_value(v);
+	return 0;
+}
+
+static int
+dec_strdup(struct dec *d, json_t *obj, const char *path, const char *key,
+    char **out)
+{
+	const char *s;
+
+	*out = NULL;
+	if (dec_str(d, obj, path, key, 1, &s) == -1)
+		return -1;
+	*out = dup_or_null(s);
+	return 0;
+}
+
+/* A string into a fixed buffer, which it must fit. */
+static int
+dec_strbuf(struct dec *d, json_t *obj, const char *path, const char *key,
+    char *buf, size_t len)
+{
+	const char *s;
+
+	if (dec_str(d, obj, path, key, 0, &s) == -1)
+		return -1;
+	if (strlen(s) >= len) {
+		char sub[256];
+
+		path_join(sub, sizeof(sub), path, key);
+		return dec_fail(d, sub, "longer than %zu bytes", len - 1);
+	}
+	rd_strlcpy(buf, s, len);
+	return 0;
+}
+
+static int
+dec_bool(struct dec *d, json_t *obj, const char *path, const char *key,
+    int *out)
+{
+	char sub[256];
+	json_t *v;
+
+	if ((v = dec_member(d, obj, path, key, sub, sizeof(sub))) == NULL)
+		return -1;
+	if (!json_is_boolean(v))
+		return dec_fail(d, sub, "not true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int
+dec_int(struct dec *d, json_t *obj, const char *path, const char *key,
+    json_int_t min, json_int_t max, json_int_t *out)
+{
+	char sub[256];
+	json_t *v;
+
+	if ((v = dec_member(d, obj, path, key, sub, sizeof(sub))) == NULL)
+		return -1;
+	if (!json_is_integer(v))
+		return dec_fail(d, sub, "not an integer");
+	*out = json_integer_value(v);
+	if (*out < min || *out > max)
+		return dec_fail(d, sub, "out of range");
+	return 0;
+}
+
+/* "2027-03-31T00:00:00Z", or null (0) when nullable. */
+static int
+dec_time(struct dec *d, json_t *obj, const char *path, const char *key,
+    int nullable, time_t *out)
+{
+	char sub[256];
+	const char *s;
+
+	*out = 0;
+	if (dec_str(d, obj, path, key, nullable, &s) == -1)
+		return -1;
+	if (s == NULL)
+		return 0;
+	path_join(sub, sizeof(sub), path, key);
+	if (time_parse_iso(s, out) == -1)
+		return dec_fail(d, sub, "not a time: \"%.40s\"", s);
+	if (*out <= 0)
+		return dec_fail(d, sub, "before 1970");
+	return 0;
+}
+
+/* "YYYY-MM-DD" (a Japan date), or null (-1) when nullable. */
+static int
+dec_day(struct dec *d, json_t *obj, const char *path, const char *key,
+    int nullable, int *out)
+{
+	char sub[256];
+	const char *s;
+	int y, m, dd;
+
+	*out = -1;
+	if (dec_str(d, obj, path, key, nullable, &s) == -1)
+		return -1;
+	if (s == NULL)
+		return 0;
+	path_join(sub, sizeof(sub), path, key);
+	if (jday_parse(s, out) == -1)
+		return dec_fail(d, sub, "not a date: \"%.40s\"", s);
+	jday_to_ymd(*out, &y, &m, &dd);
+	if (y < 1970 || y > 9999)
+		return dec_fail(d, sub, "year out of range");
+	return 0;
+}
+
+static int
+dec_sha256(struct dec *d, json_t *obj, const char *path, const char *key,
+    char out[65])
+{
+	char sub[256];
+
+	if (dec_strbuf(d, obj, path, key, out, 65) == -1)
+		return -1;
+	path_join(sub, sizeof(sub), path, key);
+	if (strlen(out) != 64 || strspn(out, "0123456789abcdef") != 64)
+		return dec_fail(d, sub, "not a lower-case hex SHA-256");
+	return 0;
+}
+
+/* An array member with at most `max` elements. */
+static json_t *
+dec_array(struct dec *d, json_t *obj, const char *path, const char *key,
+    size_t max, char *sub, size_t sublen)
+{
+	json_t *v;
+
+	if ((v = dec_member(d, obj, path, key, sub, sublen)) == NULL)
+		return NULL;
+	if (!json_is_array(v)) {
+		dec_fail(d, sub, "not an array");
+		return NULL;
+	}
+	if (json_array_size(v) > max) {
+		dec_fail(d, sub, "more than %zu entries", max);
+		return NULL;
+	}
+	return v;
+}
+
+static int
+dec_threshold(struct dec *d, json_t *v, const char *path, struct threshold *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (json_is_integer(v)) {
+		json_int_t n = json_integer_value(v);
+
+		if (n < 0 || n > 3650)
+			return dec_fail(d, path, "out of range");
+		t->value = (int)n;
+		return 0;
+	}
+	if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		char *end;
+		long n = strtol(s, &end, 10);
+
+		if (end == s || strcmp(end, "%") != 0 || s[0] < '0' ||
+		    s[0] > '9' || n < 1 || n > 100)
+			return dec_fail(d, path, "not a share such as \"33%%\"");
+		t->value = (int)n;
+		t->percent = 1;
+		return 0;
+	}
+	return dec_fail(d, path, "not a number of days or a share");
+}
+
+static int
+dec_sent(struct dec *d, json_t *o, const char *path, struct sent_notice *n)
+{
+	const char *kind;
+	char sub[256];
+	json_t *th;
+
+	memset(n, 0, sizeof(*n));
+	if (dec_object(d, o, path) == -1 ||
+	    dec_str(d, o, path, "kind", 0, &kind) == -1)
+		return -1;
+	if (notice_kind_parse(kind, &n->kind) == -1) {
+		snprintf(sub, sizeof(sub), "%s.kind", path);
+		return dec_fail(d, sub, "unknown kind \"%.40s\"", kind);
+	}
+	if ((th = dec_member(d, o, path, "threshold", sub, sizeof(sub))) == NULL)
+		return -1;
+	if (n->kind == NOTICE_REMINDER) {
+		if (dec_threshold(d, th, sub, &n->threshold) == -1)
+			return -1;
+	} else if (!json_is_null(th))
+		return dec_fail(d, sub, "only reminders have a threshold");
+	if (dec_day(d, o, path, "day", 1, &n->day) == -1)
+		return -1;
+	if ((n->kind == NOTICE_OVERDUE || n->kind == NOTICE_INSTALL) &&
+	    n->day < 0) {
+		snprintf(sub, sizeof(sub), "%s.day", path);
+		return dec_fail(d, sub, "missing for %s", kind);
+	}
+	if (dec_time(d, o, path, "due", 0, &n->due) == -1 ||
+	    dec_time(d, o, path, "at", 0, &n->at) == -1 ||
+	    dec_bool(d, o, path, "skipped", &n->skipped) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+dec_cycle(struct dec *d, json_t *o, struct cycle *c)
+{
+	const char *path = "cycle", *s;
+	char sub[256];
+	json_t *leaf, *sent;
+
+	memset(c, 0, sizeof(*c));
+	if (json_is_null(o))
+		return 0;
+	if (dec_object(d, o, path) == -1)
+		return -1;
+	c->active = 1;
+	if (dec_day(d, o, path, "expiry", 0, &c->expiry) == -1)
+		return -1;
+	if (dec_str(d, o, path, "source", 0, &s) == -1)
+		return -1;
+	if (strcmp(s, "certificate") == 0)
+		c->source = EXPIRY_CERTIFICATE;
+	else if (strcmp(s, "contract") == 0)
+		c->source = EXPIRY_CONTRACT;
+	else
+		return dec_fail(d, "cycle.source", "not \"certificate\" or "
+		    "\"contract\"");
+	if (dec_str(d, o, path, "state", 0, &s) == -1)
+		return -1;
+	if (cycle_state_parse(s, &c->state) == -1)
+		return dec_fail(d, "cycle.state", "unknown state \"%.40s\"", s);
+	if (dec_time(d, o, path, "started", 0, &c->started) == -1)
+		return -1;
+	if ((leaf = dec_member(d, o, path, "leaf", sub, sizeof(sub))) == NULL)
+		return -1;
+	if (!json_is_null(leaf)) {
+		if (dec_object(d, leaf, sub) == -1 ||
+		    dec_sha256(d, leaf, sub, "sha256", c->leaf_sha256) == -1 ||
+		    dec_time(d, leaf, sub, "not_before", 0,
+		    &c->leaf_not_before) == -1 ||
+		    dec_time(d, leaf, sub, "not_after", 0,
+		    &c->leaf_not_after) == -1)
+			return -1;
+		c->has_leaf = 1;
+	}
+	if (dec_time(d, o, path, "applied_at", 1, &c->applied_at) == -1 ||
+	    dec_time(d, o, path, "issued_at", 1, &c->issued_at) == -1 ||
+	    dec_time(d, o, path, "verified_at", 1, &c->verified_at) == -1 ||
+	    dec_time(d, o, path, "lapsed_at", 1, &c->lapsed_at) == -1)
+		return -1;
+	if ((c->state == CYCLE_APPLIED && c->applied_at == 0) ||
+	    (c->state == CYCLE_ISSUED && c->issued_at == 0) ||
+	    (c->state == CYCLE_LAPSED && c->lapsed_at == 0))
+		return dec_fail(d, "cycle.state", "\"%s\" without its time",
+		    cycle_state_name(c->state));
+	if ((sent = dec_array(d, o, path, "sent", STATE_SENT_MAX, sub,
+	    sizeof(sub))) == NULL)
+		return -1;
+	if (json_array_size(sent) > 0)
+		c->sent = xcalloc(json_array_size(sent), sizeof(*c->sent));
+	for (size_t i = 0; i < json_array_size(sent); i++) {
+		char ep[64];
+
+		snprintf(ep, sizeof(ep), "cycle.sent[%zu]", i);
+		if (dec_sent(d, json_array_get(sent, i), ep, &c->sent[i]) == -1)
+			return -1;
+		c->nsent++;
+	}
+	return 0;
+}
+
+static int
+dec_subject(struct dec *d, json_t *o, const char *path,
+    struct subject_fields *s)
+{
+	if (dec_object(d, o, path) == -1 ||
+	    dec_strdup(d, o, path, "CN", &s->cn) == -1 ||
+	    dec_strdup(d, o, path, "OU", &s->ou) == -1 ||
+	    dec_strdup(d, o, path, "O", &s->o) == -1 ||
+	    dec_strdup(d, o, path, "L", &s->l) == -1 ||
+	    dec_strdup(d, o, path, "ST", &s->st) == -1 ||
+	    dec_strdup(d, o, path, "C", &s->c) == -1)
+		return -1;
+	return 0;
+}
+
+static int
+dec_cert(struct dec *d, json_t *o, const char *path, struct cert_obs *c)
+{
+	char sub[256];
+	json_int_t n;
+	json_t *v;
+
+	if (dec_object(d, o, path) == -1)
+		return -1;
+	if ((v = dec_member(d, o, path, "subject", sub, sizeof(sub))) == NULL ||
+	    dec_subject(d, v, sub, &c->subject) == -1)
+		return -1;
+	if ((v = dec_array(d, o, path, "san", 100000, sub, sizeof(sub))) == NULL)
+		return -1;
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		json_t *e = json_array_get(v, i);
+
+		if (!json_is_string(e)) {
+			char ep[300];
+
+			snprintf(ep, sizeof(ep), "%s[%zu]", sub, i);
+			return dec_fail(d, ep, "not a string");
+		}
+		strlist_add(&c->san, json_string_value(e));
+	}
+	if (dec_strdup(d, o, path, "issuer", &c->issuer) == -1 ||
+	    dec_strdup(d, o, path, "serial", &c->serial) == -1 ||
+	    dec_sha256(d, o, path, "sha256", c->sha256) == -1 ||
+	    dec_strbuf(d, o, path, "key", c->key, sizeof(c->key)) == -1 ||
+	    dec_int(d, o, path, "key_bits", 0, 1 << 20, &n) == -1)
+		return -1;
+	c->key_bits = (int)n;
+	if (dec_strdup(d, o, path, "sig_alg", &c->sig_alg) == -1 ||
+	    dec_time(d, o, path, "not_before", 0, &c->not_before) == -1 ||
+	    dec_time(d, o, path, "not_after", 0, &c->not_after) == -1)
+		return -1;
+	if ((v = dec_array(d, o, path, "chain", 64, sub, sizeof(sub))) == NULL)
+		return -1;
+	if (json_array_size(v) > 0)
+		c->chain = xcalloc(json_array_size(v), sizeof(*c->chain));
+	for (size_t i = 0; i < json_array_size(v); i++) {
+		json_t *e = json_array_get(v, i);
+		char ep[300];
+
+		snprintf(ep, sizeof(ep), "%s[%zu]", sub, i);
+		c->nchain++;
+		if (dec_object(d, e, ep) == -1 ||
+		    dec_strdup(d, e, ep, "subject", &c->chain[i].subject) == -1 ||
+		    dec_strdup(d, e, ep, "issuer", &c->chain[i].issuer) == -1 ||
+		    dec_time(d, e, ep, "not_after", 0,
+		    &c->chain[i].not_after) == -1)
+			return -1;
+	}
+	if (dec_bool(d, o, path, "verify_ok", &c->verify_ok) == -1 ||
+	    dec_strdup(d, o, path, "verify_error", &c->verify_error) == -1 ||
+	    dec_bool(d, o, path, "names_ok", &c->names_ok) == -1 ||
+	    dec_int(d, o, path, "problems", 0, (1 << PROB_COUNT) - 1, &n) == -1)
+		return -1;
+	c->problems = (unsigned)n;
+	return 0;
+}
+
+static int
+dec_observation(struct dec *d, json_t *o, struct target_result **out)
+{
+	const char *path = "observation";
+	struct target_result *r;
+	char sub[256];
+	json_int_t n;
+	json_t *addrs;
+
+	*out = NULL;
+	if (json_is_null(o))
+		return 0;
+	if (dec_object(d, o, path) == -1)
+		return -1;
+	r = xcalloc(1, sizeof(*r));
+	*out = r;
+	if (dec_time(d, o, path, "at", 0, &r->started) == -1 ||
+	    dec_strdup(d, o, path, "error", &r->error) == -1 ||
+	    dec_int(d, o, path, "problems", 0, (1 << PROB_COUNT) - 1, &n) == -1)
+		return -1;
+	r->problems = (unsigned)n;
+	if ((addrs = dec_array(d, o, path, "addresses", 4096, sub,
+	    sizeof(sub))) == NULL)
+		return -1;
+	if (json_array_size(addrs) > 0)
+		r->addrs = xcalloc(json_array_size(addrs), sizeof(*r->addrs));
+	for (size_t i = 0; i < json_array_size(addrs); i++) {
+		json_t *e = json_array_get(addrs, i), *cert;
+		struct addr_result *a = &r->addrs[i];
+		char ep[64], cp[80];
+
+		snprintf(ep, sizeof(ep), "observation.addresses[%zu]", i);
+		r->naddrs++;
+		if (dec_object(d, e, ep) == -1 ||
+		    dec_strbuf(d, e, ep, "address", a->address,
+		    sizeof(a->address)) == -1 ||
+		    dec_bool(d, e, ep, "ok", &a->ok) == -1 ||
+		    dec_strdup(d, e, ep, "error", &a->error) == -1 ||
+		    dec_strbuf(d, e, ep, "tls_version", a->tls_version,
+		    sizeof(a->tls_version)) == -1 ||
+		    dec_int(d, e, ep, "duration_ms", 0, INT64_C(1) << 40,
+		    &n) == -1)
+			return -1;
+		a->duration_ms = (int64_t)n;
+		if ((cert = dec_member(d, e, ep, "cert", cp, sizeof(cp))) == NULL)
+			return -1;
+		if (json_is_null(cert))
+			continue;
+		a->has_cert = 1;
+		if (dec_cert(d, cert, cp, &a->cert) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+dec_history(struct dec *d, json_t *root, struct target_state *st)
+{
+	char sub[256];
+	json_t *h;
+
+	if ((h = dec_array(d, root, "", "history", STATE_HISTORY_MAX, sub,
+	    sizeof(sub))) == NULL)
+		return -1;
+	if (json_array_size(h) > 0)
+		st->history = xcalloc(json_array_size(h), sizeof(*st->history));
+	for (size_t i = 0; i < json_array_size(h); i++) {
+		json_t *e = json_array_get(h, i);
+		struct state_event *ev = &st->history[i];
+		const char *s;
+		char ep[64];
+
+		snprintf(ep, sizeof(ep), "history[%zu]", i);
+		st->nhistory++;
+		if (dec_object(d, e, ep) == -1 ||
+		    dec_time(d, e, ep, "at", 0, &ev->at) == -1 ||
+		    dec_strbuf(d, e, ep, "event", ev->event,
+		    sizeof(ev->event)) == -1 ||
+		    dec_str(d, e, ep, "note", 0, &s) == -1)
+			return -1;
+		if (ev->event[0] == '\0' ||
+		    strspn(ev->event, "abcdefghijklmnopqrstuvwxyz-") !=
+		    strlen(ev->event)) {
+			snprintf(sub, sizeof(sub), "%s.event", ep);
+			return dec_fail(d, sub, "not an event word");
+		}
+		ev->note = xstrdup(s);
+	}
+	return 0;
+}
+
+struct target_state *
+state_decode(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct dec d = { err, errlen, 0 };
+	struct target_state *st = NULL;
+	json_error_t jerr;
+	json_t *root, *v;
+	json_int_t version;
+	const char *target;
+	char sub[256];
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (len == 0) {
+		snprintf(err, errlen, "empty file");
+		return NULL;
+	}
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		snprintf(err, errlen, "not JSON: line %d column %d: %s",
+		    jerr.line, jerr.column, jerr.text);
+		return NULL;
+	}
+	if (dec_object(&d, root, "(top)") == -1)
+		goto fail;
+	if ((v = dec_member(&d, root, "", "v", sub, sizeof(sub))) == NULL)
+		goto fail;
+	if (!json_is_integer(v)) {
+		dec_fail(&d, "v", "not an integer");
+		goto fail;
+	}
+	version = json_integer_value(v);
+	if (version != STATE_VERSION) {
+		dec_fail(&d, "v", "version %lld is not supported (expected %d)",
+		    (long long)version, STATE_VERSION);
+		goto fail;
+	}
+	if (dec_str(&d, root, "", "target", 0, &target) == -1)
+		goto fail;
+	if (*target == '\0') {
+		dec_fail(&d, "target", "empty");
+		goto fail;
+	}
+	st = state_new(target);
+	if ((v = dec_member(&d, root, "", "cycle", sub, sizeof(sub))) == NULL ||
+	    dec_cycle(&d, v, &st->cycle) == -1)
+		goto fail;
+	if (dec_time(&d, root, "", "last_probe", 1, &st->last_probe) == -1 ||
+	    dec_bool(&d, root, "", "last_probe_ok", &st->last_probe_ok) == -1 ||
+	    dec_strdup(&d, root, "", "last_error", &st->last_error) == -1 ||
+	    dec_time(&d, root, "", "last_success", 1, &st->last_success) == -1)
+		goto fail;
+	if ((v = dec_member(&d, root, "", "outage", sub, sizeof(sub))) == NULL)
+		goto fail;
+	if (!json_is_null(v)) {
+		if (dec_object(&d, v, "outage") == -1 ||
+		    dec_time(&d, v, "outage", "since", 0,
+		    &st->outage_since) == -1 ||
+		    dec_bool(&d, v, "outage", "notified",
+		    &st->outage_notified) == -1)
+			goto fail;
+	}
+	if ((v = dec_member(&d, root, "", "observation", sub,
+	    sizeof(sub))) == NULL ||
+	    dec_observation(&d, v, &st->observation) == -1)
+		goto fail;
+	if (dec_history(&d, root, st) == -1)
+		goto fail;
+	json_decref(root);
+	return st;
+fail:
+	json_decref(root);
+	state_free(st);
+	return NULL;
+}
