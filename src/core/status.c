@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "jsonutil.h"
 #include "policy.h"
 #include "status.h"
 #include "util.h"
@@ -105,51 +106,6 @@ status_compute(const struct config *cfg, const struct cal_rules *rules,
 		}
 		st->severity = st->days_left <= maxdays ? SEV_WARNING : SEV_OK;
 	}
-}
-
-/* A JSON string, or null; text that is not valid UTF-8 is sanitised rather
- * than silently dropped (json_string refuses it). */
-static json_t *
-json_str_or_null(const char *s)
-{
-	json_t *j;
-	char *clean;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	clean = rd_sanitize(s, strlen(s));
-	j = json_string(clean);
-	free(clean);
-	return j != NULL ? j : json_null();
-}
-
-static json_t *
-json_time_utc(time_t t)
-{
-	char buf[32];
-
-	time_format_utc(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
-json_time_jst(time_t t)
-{
-	char buf[32];
-
-	time_format_jst(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
-json_day(int day)
-{
-	char buf[16];
-
-	jday_format(day, buf);
-	return json_string(buf);
 }
 
 json_t *

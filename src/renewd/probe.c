@@ -32,6 +32,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "calendar.h"
 #include "inspect.h"
 #include "log.h"
 #include "probe.h"
@@ -176,16 +177,6 @@ format_ms(char *buf, size_t len, int64_t ms)
 		    (long long)(ms % 1000 / 100));
 	else
 		snprintf(buf, len, "%lldms", (long long)ms);
-}
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
 }
 
 /* Parse an IP literal ("192.0.2.1", "2001:db8::1", "[2001:db8::1]"). */
@@ -1135,8 +1126,7 @@ job_finish(struct probe_job *job)
 		if (conf->contract_end >= 0)
 			deadline_day = conf->contract_end;
 		else
-			deadline_day = (int)floor_div((int64_t)earliest +
-			    JST_OFFSET, 86400);
+			deadline_day = jday_from_time(earliest);
 		res->problems |= inspect_target(obs, nobs, deadline_day,
 		    conf->has_expect ? &conf->expect : NULL);
 	}
