@@ -54,32 +54,42 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 LIBCORE   := $(BUILD)/libcore.a
 LIBCOMMON := $(BUILD)/libcommon.a
 
+.SECONDARY:
 .PHONY: all check test unit e2e lint asan deps install uninstall clean demo bench
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/renewd $(BUILD)/renewctl
 
+V ?= 0
+ifeq ($(V),0)
+Q := @
+endif
+
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBCORE): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(LIBCOMMON): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/renewd: $(RENEWD_OBJ) $(LIBCOMMON) $(LIBCORE)
-	$(CC) $(LDFLAGS) -o $@ $(RENEWD_OBJ) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) -lm
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(RENEWD_OBJ) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) -lm
 
 $(BUILD)/renewctl: $(CTL_OBJ) $(LIBCOMMON) $(LIBCORE)
-	$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) -lm
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) -lm
 
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TSUP_OBJ) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
 # ---- tests ---------------------------------------------------------------
 

@@ -18,7 +18,36 @@
 #include "config.h"
 #include "util.h"
 
-/* Problem words of the Status JSON, as bits. */
+/*
+ * Problem words of the Status JSON, as bits. The chain words, exactly:
+ *   untrusted          verification at `now` fails for a reason other than
+ *                      the leaf's own validity period (which is expired /
+ *                      not-yet-valid): no path to an anchor of the store, a
+ *                      bad signature, an expired or unusable CA certificate.
+ *                      So verify_ok == 0 always comes with at least one of
+ *                      untrusted, expired, not-yet-valid.
+ *   chain-incomplete   the path needs a CA certificate below the anchor that
+ *                      the server did not send. When it is nowhere (the chain
+ *                      stops at an unknown issuer) untrusted is set too; when
+ *                      the local store supplied it, the chain verifies here
+ *                      and only chain-incomplete is set. A missing intermediate
+ *                      and an unknown root that was (rightly) not sent look
+ *                      the same and both read chain-incomplete + untrusted; a
+ *                      chain ending at an unknown self-signed certificate
+ *                      (self-signed leaf, private root sent along) is
+ *                      untrusted only.
+ *   cross-root-chain   the server sent a cross-signed CA certificate (subject
+ *                      of the self-signed anchor the path ends at, issued by
+ *                      another CA) that the path does not use. Not a trust
+ *                      problem: such a chain normally verifies.
+ *   weak-key           RSA or DSA below 2048 bits, EC below 256.
+ *   expired            now >= notAfter (as X509_verify_cert() sees it);
+ *   not-yet-valid      now < notBefore.
+ *   hostname-mismatch  the leaf does not cover `host`; name-not-covered: it
+ *                      does not cover another of `names`. Names are matched
+ *                      against the SANs only (no CN fallback, no partial
+ *                      wildcards), IP literals against IP SANs.
+ */
 enum problem {
 	PROB_UNREACHABLE		= 1u << 0,
 	PROB_HANDSHAKE_FAILED		= 1u << 1,
@@ -44,14 +73,20 @@ struct chain_cert {
 	time_t	 not_after;
 };
 
-/* Everything learnt from one served chain. */
+/*
+ * Everything learnt from one served chain. Subject fields hold the first
+ * value of each attribute (NULL: absent), converted to UTF-8 from whatever
+ * string type the certificate used (BMPString too). Names are one line,
+ * RFC 2253 order and escaping ("CN=...,O=...,C=JP"), UTF-8 left readable.
+ */
 struct cert_obs {
 	struct subject_fields	 subject;	/* leaf CN, OU, O, L, ST, C */
 	struct strlist		 san;		/* DNS names and IP addresses */
 	char			*issuer;	/* leaf issuer, RFC 2253 style */
 	char			*serial;	/* lower-case hex */
 	char			 sha256[65];	/* lower-case hex of the DER */
-	char			 key[32];	/* "RSA-2048", "EC-256", "Ed25519" */
+	/* "RSA-2048", "EC-256", "EC-384", "Ed25519", "DSA-1024", "unknown" */
+	char			 key[32];
 	int			 key_bits;
 	char			*sig_alg;	/* "sha256WithRSAEncryption" */
 	time_t			 not_before;
@@ -59,8 +94,10 @@ struct cert_obs {
 	struct chain_cert	*chain;		/* served certs after the leaf */
 	size_t			 nchain;
 	int			 verify_ok;
-	char			*verify_error;	/* NULL when verify_ok */
-	int			 names_ok;	/* every configured name covered */
+	/* NULL when verify_ok, else the first error with its depth:
+	 * "certificate has expired (depth 0)" */
+	char			*verify_error;
+	int			 names_ok;	/* host and every name covered */
 	unsigned		 problems;	/* enum problem bits */
 };
 
@@ -68,23 +105,35 @@ struct cert_obs {
  * Inspect `served` (leaf first, as the server sent it) against the trust
  * anchors in `trust`, at time `now`. `host` is the target's own name (the SNI
  * name; an IP literal is checked as an address); `names` every name the leaf
- * must cover. Verification runs offline here; a failure is recorded, never a
- * reason to stop looking. Returns 0, or -1 with a message in err when there is
- * no leaf to inspect.
+ * must cover (may include host; NULL: none). Verification runs offline here
+ * (purpose TLS server, the served certificates after the leaf as untrusted
+ * helpers); a failure is recorded, never a reason to stop looking; a NULL
+ * trust store makes the chain untrusted. `out` is overwritten; free it with
+ * cert_obs_free(). Returns 0, or -1 with a message in err when there is no
+ * leaf to inspect (out is then zeroed). The caller's OpenSSL error queue is
+ * left as it was.
  */
 int	 inspect_chain(STACK_OF(X509) *served, X509_STORE *trust,
 	    const char *host, const struct strlist *names, time_t now,
 	    struct cert_obs *out, char *err, size_t errlen);
-/* Target-level checks over all of a target's address observations:
- * mixed-certificates, intermediate-expiring (a chain certificate ends before
- * the deadline date, Japan day `deadline_day`), subject-mismatch against
- * `expect` (NULL: not checked). Returns the extra problem bits. */
+/* Target-level checks over all of a target's address observations (NULL
+ * entries and observations without a leaf are skipped):
+ * mixed-certificates (leaves with different SHA-256), intermediate-expiring
+ * (a served chain certificate's notAfter falls on a Japan date before
+ * `deadline_day`; deadline_day < 0: not checked), subject-mismatch against
+ * `expect` (NULL: not checked; each non-NULL field must equal the leaf's
+ * byte for byte, and "" means the leaf must not have that field).
+ * Returns the extra problem bits. */
 unsigned inspect_target(const struct cert_obs *const *obs, size_t nobs,
 	    int deadline_day, const struct subject_fields *expect);
+/* Free what the struct holds and zero it (safe on a zeroed struct). */
 void	 cert_obs_free(struct cert_obs *);
 void	 subject_fields_free(struct subject_fields *);
 
-/* A trust store from a PEM bundle (the shell reads the file). NULL on error. */
+/* A trust store from a PEM bundle (the shell reads the file): every
+ * certificate in it is a trust anchor; text around the PEM blocks is
+ * ignored. NULL with a message in err when it holds no certificate. Build it
+ * once and share it: inspect_chain() only reads it. */
 X509_STORE *inspect_store_from_pem(const char *pem, size_t len, char *err,
 	    size_t errlen);
 

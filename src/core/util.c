@@ -41,7 +41,7 @@ xreallocarray(void *old, size_t n, size_t size)
 
 	if (size != 0 && n > SIZE_MAX / size)
 		oom();
-	p = realloc(old, n * size ? n * size : 1);
+	p = realloc(old, n * size != 0 ? n * size : 1);
 	if (p == NULL)
 		oom();
 	return p;

@@ -1,0 +1,18 @@
+/*
+ * fileio.h — whole-file reads and atomic writes (src/common/fileio.c).
+ */
+#ifndef RENEWD_FILEIO_H
+#define RENEWD_FILEIO_H
+
+#include <stddef.h>
+
+/* Read a whole regular file of at most `max` bytes into a NUL-terminated
+ * buffer (caller frees). NULL with errno set on error (EFBIG when larger). */
+char	*file_read(const char *path, size_t max, size_t *lenp);
+/* Replace `path` atomically: write a temp file beside it, fsync, rename,
+ * fsync the directory. 0, or -1 with errno set; the old file is untouched on
+ * failure. */
+int	 file_write_atomic(const char *path, const void *data, size_t len,
+	    unsigned int mode);
+
+#endif

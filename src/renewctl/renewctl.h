@@ -1,0 +1,105 @@
+/*
+ * renewctl.h — the control client: its command table, the per-command
+ * handlers and the output backends (one per format).
+ */
+#ifndef RENEWCTL_H
+#define RENEWCTL_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "calendar.h"
+#include "config.h"
+
+/* Exit status, as for `renewd --once` (the monitoring-plugins convention). */
+#define EXIT_OK		0
+#define EXIT_WARNING	1
+#define EXIT_CRITICAL	2
+#define EXIT_UNKNOWN	3	/* usage errors, bad config, no daemon, ... */
+
+#define CTL_SOCKET_DEFAULT	"/run/renewd/renewd.sock"
+
+struct ctl;
+
+struct ctl_cmd {
+	const char	*name;
+	const char	*args;		/* synopsis of the arguments */
+	const char	*help;		/* one line */
+	const char	*details;	/* options, one per line; may be NULL */
+	int		(*handler)(struct ctl *, const struct ctl_cmd *,
+			    int, char **);
+	int		 needs_daemon;
+};
+
+/* One reminder threshold resolved for a plan. */
+struct plan_reminder {
+	struct threshold th;
+	int		 days;		/* before E; -1: no due time */
+	time_t		 nominal;	/* remind_at on E - days */
+	time_t		 due;		/* nominal, deferred out of a window */
+};
+
+struct plan {
+	int			 expiry;
+	enum product		 product;
+	int			 lifetime;	/* days, 0 when not given */
+	int			 apply_by;
+	time_t			 apply_deadline;
+	time_t			 lapse;
+	int			 remind_at;
+	const struct cal_rules	*rules;
+	struct plan_reminder	*reminders;
+	size_t			 nreminders;
+};
+
+/* An output format: every command prints through one of these. */
+struct output {
+	void	(*version)(struct ctl *, const char *);
+	void	(*windows)(struct ctl *, const struct maint_rule *,
+		    const struct window *, size_t, time_t after);
+	void	(*plan)(struct ctl *, const struct plan *);
+};
+
+struct ctl {
+	const char		*socket;
+	const char		*config_path;	/* -c, or NULL */
+	int			 json;
+	int			 color;
+	enum lang		 lang;
+	FILE			*out;
+	const struct output	*output;
+};
+
+/* renewctl.c */
+/* getopt_long() options every command takes: -c FILE, --json, -h/--help. */
+#define CTL_OPT_JSON		0x100
+#define CTL_SHORTOPTS		"+:c:h"
+#define CTL_LONGOPTS \
+	{ "config", required_argument, NULL, 'c' }, \
+	{ "json", no_argument, NULL, CTL_OPT_JSON }, \
+	{ "help", no_argument, NULL, 'h' }
+#define CTL_CONTINUE		(-1)
+/* Handle one of the common options or a getopt error: CTL_CONTINUE, or the
+ * exit status to return at once. */
+int	 ctl_common_option(struct ctl *, const struct ctl_cmd *, int ch,
+	    char **argv);
+/* Report a usage error for `cmd` on stderr; returns EXIT_UNKNOWN. */
+int	 ctl_usage_error(struct ctl *, const struct ctl_cmd *, const char *,
+	    ...) __attribute__((format(printf, 3, 4)));
+void	 ctl_command_help(FILE *, const struct ctl_cmd *);
+/* The config of -c (errors reported, NULL) or the defaults. */
+struct config	*ctl_load_config(struct ctl *);
+/* Pick the output backend once the options are known. */
+void	 ctl_set_output(struct ctl *);
+
+/* cmd_calendar.c */
+int	 cmd_maintenance(struct ctl *, const struct ctl_cmd *, int, char **);
+int	 cmd_plan(struct ctl *, const struct ctl_cmd *, int, char **);
+int	 plan_threshold_days(const struct threshold *, int lifetime);
+
+/* output.c */
+extern const struct output output_human;
+extern const struct output output_json;
+int	 output_want_color(FILE *);
+
+#endif

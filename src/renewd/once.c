@@ -1,0 +1,170 @@
+/*
+ * once.c — `renewd --once`: probe every target once, print the report (or
+ * the Status JSON), send no mail, change no state, and exit with the
+ * monitoring-plugins code of the worst target.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "calendar.h"
+#include "fileio.h"
+#include "inspect.h"
+#include "log.h"
+#include "probe.h"
+#include "renewd.h"
+#include "status.h"
+
+struct once_slot {
+	struct target_result	*result;
+	size_t			*pending;
+	struct event_base	*base;
+};
+
+static void
+once_done(struct target_result *res, void *arg)
+{
+	struct once_slot *slot = arg;
+
+	slot->result = res;
+	if (--*slot->pending == 0)
+		event_base_loopexit(slot->base, NULL);
+}
+
+static X509_STORE *
+once_load_trust(const char *path)
+{
+	char err[256];
+	size_t len;
+	char *pem;
+	X509_STORE *store;
+
+	if ((pem = file_read(path, RENEWD_CA_FILE_MAX, &len)) == NULL) {
+		log_warn("ca_file %s", path);
+		return NULL;
+	}
+	store = inspect_store_from_pem(pem, len, err, sizeof(err));
+	free(pem);
+	if (store == NULL)
+		log_warnx("ca_file %s: %s", path, err);
+	return store;
+}
+
+static enum severity
+once_overall(const struct target_status *sts, size_t n)
+{
+	enum severity worst = SEV_OK;
+	size_t unknown = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		enum severity s = sts[i].severity;
+
+		if (s == SEV_UNKNOWN) {
+			unknown++;
+			s = SEV_WARNING;
+		}
+		if (s > worst)
+			worst = s;
+	}
+	return unknown == n ? SEV_UNKNOWN : worst;
+}
+
+static void
+once_print_json(const struct target_status *sts, size_t n)
+{
+	json_t *root = json_object(), *arr = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, status_target_json(&sts[i]));
+	json_object_set_new(root, "targets", arr);
+	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == -1)
+		log_warnx("cannot write the report");
+	fputc('\n', stdout);
+	json_decref(root);
+}
+
+static void
+once_print_text(const struct target_status *sts, size_t n, time_t now)
+{
+	int color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	char *table = status_text_table(sts, n, now, color);
+
+	fputs(table, stdout);
+	free(table);
+	for (size_t i = 0; i < n; i++) {
+		char *d;
+
+		if (sts[i].severity == SEV_OK)
+			continue;
+		d = status_text_details(&sts[i], color);
+		fputc('\n', stdout);
+		fputs(d, stdout);
+		free(d);
+	}
+}
+
+int
+once_run(const struct config *cfg, int json)
+{
+	struct event_base *base;
+	struct probe_engine *engine;
+	X509_STORE *trust;
+	struct once_slot *slots;
+	struct target_status *sts;
+	struct cal_rules rules;
+	size_t pending = cfg->ntargets;
+	enum severity sev;
+	time_t now;
+
+	if (cfg->ntargets == 0) {
+		log_warnx("%s: no [target] sections: nothing to probe", cfg->path);
+		return SEV_UNKNOWN;
+	}
+	if ((trust = once_load_trust(cfg->ca_file)) == NULL)
+		return SEV_UNKNOWN;
+	if ((base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	if ((engine = probe_engine_new(base, cfg, trust)) == NULL)
+		fatalx("cannot start the probe engine");
+
+	slots = xcalloc(cfg->ntargets, sizeof(*slots));
+	for (size_t i = 0; i < cfg->ntargets; i++) {
+		slots[i].pending = &pending;
+		slots[i].base = base;
+		if (probe_target(engine, &cfg->targets[i], once_done,
+		    &slots[i]) == -1)
+			fatalx("cannot probe %s", cfg->targets[i].name);
+	}
+	if (pending > 0 && event_base_dispatch(base) == -1)
+		fatalx("event loop failed");
+
+	now = time(NULL);
+	cal_rules_from_config(&rules, cfg);
+	sts = xcalloc(cfg->ntargets, sizeof(*sts));
+	for (size_t i = 0; i < cfg->ntargets; i++)
+		status_compute(cfg, &rules, &cfg->targets[i], slots[i].result,
+		    now, &sts[i]);
+	if (json)
+		once_print_json(sts, cfg->ntargets);
+	else
+		once_print_text(sts, cfg->ntargets, now);
+	if (fflush(stdout) == EOF)
+		log_warn("stdout");
+	sev = once_overall(sts, cfg->ntargets);
+
+	for (size_t i = 0; i < cfg->ntargets; i++)
+		if (slots[i].result != NULL)
+			target_result_free(slots[i].result);
+	free(sts);
+	free(slots);
+	probe_engine_free(engine);
+	event_base_free(base);
+	X509_STORE_free(trust);
+	return (int)sev;
+}
