@@ -75,18 +75,22 @@ once_overall(const struct target_status *sts, size_t n)
 	return unknown == n ? SEV_UNKNOWN : worst;
 }
 
+/* Stream one target at a time: 100,000 targets must not need one giant
+ * document in memory. */
 static void
 once_print_json(const struct target_status *sts, size_t n)
 {
-	json_t *root = json_object(), *arr = json_array();
+	fputs("{\"targets\": [", stdout);
+	for (size_t i = 0; i < n; i++) {
+		json_t *t = status_target_json(&sts[i]);
 
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, status_target_json(&sts[i]));
-	json_object_set_new(root, "targets", arr);
-	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == -1)
-		log_warnx("cannot write the report");
-	fputc('\n', stdout);
-	json_decref(root);
+		fputs(i == 0 ? "\n" : ",\n", stdout);
+		if (json_dumpf(t, stdout, JSON_INDENT(2) |
+		    JSON_PRESERVE_ORDER) == -1)
+			log_warnx("cannot write the report");
+		json_decref(t);
+	}
+	fputs("\n]}\n", stdout);
 }
 
 static void
