@@ -113,6 +113,7 @@ wconf_unref(struct wconf *wc)
 {
 	if (--wc->refs > 0)
 		return;
+	log_debug("the configuration loaded from %s is released", wc->cfg->path);
 	LIST_REMOVE(wc, entry);
 	config_free(wc->cfg);
 	free(wc);
@@ -322,6 +323,8 @@ watch_probe_done(struct target_result *res, void *arg)
 	t->probe_conf = NULL;
 	w->running--;
 	if (t->removed) {
+		log_debug("%s: a probe ended after the target was removed",
+		    t->name);
 		TAILQ_REMOVE(&w->gone, t, entry);
 		wtarget_free(t);
 		goto done;
