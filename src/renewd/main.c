@@ -19,7 +19,7 @@ usage(FILE *fp)
 "\n"
 "Watch TLS certificates under CA contracts so that none of them lapses.\n"
 "Without --once or -t, run the service in the foreground: probe every\n"
-"target on its schedule, send the notifications that fall due and keep\n"
+"target on its schedule, log the notifications that fall due and keep\n"
 "each target's state in state_dir. SIGHUP reloads the configuration,\n"
 "SIGTERM or SIGINT stops the service.\n"
 "\n"
