@@ -192,10 +192,10 @@ daemon_ready(const struct daemon *d)
 	    n == 1 ? "" : "s", d->path, cfg->state_dir);
 }
 
-/* Free what was set up, in the reverse order; the engine goes before the
- * watch (no probe callback may come after its targets are freed). */
+/* No reload or stop once shutting down (probe_engine_free may run the
+ * loop once more). */
 static void
-daemon_free(struct daemon *d)
+daemon_signals_free(struct daemon *d)
 {
 	if (d->ev_hup != NULL)
 		event_free(d->ev_hup);
@@ -203,6 +203,15 @@ daemon_free(struct daemon *d)
 		event_free(d->ev_term);
 	if (d->ev_int != NULL)
 		event_free(d->ev_int);
+	d->ev_hup = d->ev_term = d->ev_int = NULL;
+}
+
+/* Free what was set up, in the reverse order; the engine goes before the
+ * watch (no probe callback may come after its targets are freed). */
+static void
+daemon_free(struct daemon *d)
+{
+	daemon_signals_free(d);
 	if (d->engine != NULL)
 		probe_engine_free(d->engine);
 	watch_free(d->watch);
@@ -257,6 +266,7 @@ daemon_run(const char *path, struct config *cfg)
 	}
 
 	/* (systemd integration: STOPPING=1 goes here.) */
+	daemon_signals_free(&d);
 	watch_stop(d.watch);
 	probe_engine_free(d.engine);
 	d.engine = NULL;
@@ -267,6 +277,7 @@ daemon_run(const char *path, struct config *cfg)
 	log_info("stopped");
 	return 0;
 fail:
+	daemon_signals_free(&d);
 	if (d.engine != NULL) {
 		probe_engine_free(d.engine);
 		d.engine = NULL;

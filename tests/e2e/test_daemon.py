@@ -1,6 +1,6 @@
 """The service: `renewd -c CONFIG` in the foreground (renewd(8)).
 
-Real time, short intervals: poll_interval is a second or two, and the
+Real time, short intervals: poll_interval is a second, and the
 certificates are made with dates that put reminders in the past, so they
 are due at once. Every test stops its daemon by PID; the fixture kills a
 daemon a failed test left behind.
@@ -32,7 +32,7 @@ def probed(name=NAME) -> str:
     return rf"^renewd: debug: {re.escape(name)}: probed: "
 
 
-def config(renewd, targets, *, poll="2s", **kw):
+def config(renewd, targets, *, poll="1s", **kw):
     """The config at one fixed path (SIGHUP reads it again)."""
     kw.setdefault("ca", NO_WINDOW)
     kw.setdefault("timeout", "2s")
@@ -79,7 +79,7 @@ def test_reminder_once_state_and_restart(renewd, serve):
 
     # A restart remembers: the reminder is not sent again.
     d2 = renewd.daemon(cfg)
-    d2.wait_log(probed(), count=2, timeout=8)
+    d2.wait_log(probed(), count=2, timeout=6)
     assert d2.count(NOTICE_RE) == 0, d2.describe()
     assert d2.stop() == 0, d2.describe()
     assert sent(renewd.state(NAME)) == sent(st)
@@ -112,6 +112,12 @@ def test_state_dir_created(renewd, serve):
     d = renewd.daemon(cfg)
     d.wait_until(lambda: (sd / f"{NAME}.json").exists(), "a state file")
     assert oct(sd.stat().st_mode & 0o777) == "0o700"
+    # A second renewd on the same state_dir refuses to start.
+    d2 = renewd.daemon(cfg)
+    assert d2.wait(10) == 1
+    assert re.search(r"state directory .*new-state is in use by another "
+                     r"renewd", d2.log()), d2.describe()
+    assert d.alive()
     assert d.stop() == 0, d.describe()
 
     # Impossible: a file stands where the directory should be.
@@ -142,7 +148,7 @@ def test_sighup_adds_and_removes_targets(renewd, serve):
     d.send(signal.SIGHUP)
     d.wait_log(r"^renewd: a\.renewd\.test: no longer watched")
     n = d.count(probed("a.renewd.test"))
-    d.wait_log(probed("b.renewd.test"), count=3, timeout=8)
+    d.wait_log(probed("b.renewd.test"), count=3, timeout=6)
     assert d.count(probed("a.renewd.test")) == n, d.describe()
     assert renewd.state("a.renewd.test")["target"] == "a.renewd.test"
     assert d.stop() == 0, d.describe()
@@ -219,10 +225,10 @@ def test_sigkill_during_state_writes(renewd, servers, hier):
     rng = random.Random(4242)
     # One stale temp file from "an earlier crash".
     (renewd.state_dir / "t000.renewd.test.json.tmp.99999").write_text("{")
-    for _ in range(8):
+    for _ in range(10):
         d = renewd.daemon(cfg, debug=False)
         d.wait_log(r"^renewd: started: ")
-        time.sleep(rng.uniform(0.1, 0.7))
+        time.sleep(rng.uniform(0.05, 0.5))
         d.kill()
         assert d.rc == -signal.SIGKILL, d.describe()
         for p in renewd.state_dir.glob("*.json"):
@@ -275,3 +281,47 @@ def test_sighup_while_probes_run(renewd, serve, servers):
     d.wait_log(r"^renewd: kept\.renewd\.test: tracking: deadline 2030-01-31 "
                r"from contract_end")
     assert d.stop() == 0, d.describe()
+
+
+def test_unreadable_state_not_watched_until_reload(renewd, serve):
+    srv = serve()
+    a, b = tgt(srv, "a.renewd.test"), tgt(srv, "b.renewd.test")
+    renewd.state_file("b.renewd.test").mkdir()      # cannot be read
+    cfg = config(renewd, [a, b])
+    d = renewd.daemon(cfg)
+    d.wait_log(r"^renewd: b\.renewd\.test: not watched until its state file "
+               r"can be read")
+    d.wait_log(probed("a.renewd.test"), count=2, timeout=8)
+    assert d.count(probed("b.renewd.test")) == 0, d.describe()
+    assert renewd.state_file("b.renewd.test").is_dir()   # left alone
+
+    renewd.state_file("b.renewd.test").rmdir()
+    d.send(signal.SIGHUP)
+    d.wait_log(probed("b.renewd.test"))
+    d.wait_until(lambda: renewd.state("b.renewd.test"), "b's state file")
+    assert d.stop() == 0, d.describe()
+
+
+def test_failed_saves_kept_in_memory_and_saved_at_stop(renewd, serve):
+    srv = serve()
+    cfg = config(renewd, [tgt(srv)], poll="1s")
+    d = renewd.daemon(cfg)
+    first = d.wait_until(lambda: renewd.state(NAME), "a state file")
+
+    # The state directory disappears: every save fails, renewd goes on.
+    moved = renewd.dir / "state.moved"
+    renewd.state_dir.rename(moved)
+    renewd.state_dir.write_text("not a directory\n")
+    d.wait_log(rf"^renewd: {re.escape(NAME)}: state not saved: .*Not a "
+               r"directory \(kept in memory; retried every 60s\)$")
+    n = d.count(probed())
+    d.wait_log(probed(), count=n + 2, timeout=8)
+    assert d.count(r"state not saved") == 1, d.describe()  # said once
+
+    renewd.state_dir.unlink()
+    moved.rename(renewd.state_dir)
+    assert d.stop() == 0, d.describe()
+    assert re.search(rf"^renewd: {re.escape(NAME)}: state saved again$",
+                     d.log(), re.M), d.describe()
+    last = renewd.state(NAME)
+    assert last["last_probe"] > first["last_probe"]
