@@ -1856,6 +1856,7 @@ struct parser {
 	struct target_conf	*target;	/* current target */
 	int			 discard;	/* target is `scratch` */
 	struct target_conf	 scratch;
+	size_t			 targets_cap;	/* allocated cfg->targets */
 };
 
 static void
@@ -1982,8 +1983,12 @@ section_target(struct parser *p, const char *raw)
 		free(name);
 		return;
 	}
-	cfg->targets = xreallocarray(cfg->targets, cfg->ntargets + 1,
-	    sizeof(*cfg->targets));
+	if (cfg->ntargets == p->targets_cap) {
+		/* Grow geometrically: 100,000 targets must parse in linear time. */
+		p->targets_cap = p->targets_cap ? p->targets_cap * 2 : 16;
+		cfg->targets = xreallocarray(cfg->targets, p->targets_cap,
+		    sizeof(*cfg->targets));
+	}
 	target_init(&cfg->targets[cfg->ntargets], name, p->lineno);
 	p->target = &cfg->targets[cfg->ntargets];
 	cfg->ntargets++;
@@ -2208,6 +2213,7 @@ config_parse_len(struct config *cfg, const char *path, const char *text,
 	p.end = text + len;
 	p.errors = errors;
 	p.state = PS_NONE;
+	p.targets_cap = cfg->ntargets;
 	free(cfg->path);
 	cfg->path = xstrdup(path);
 

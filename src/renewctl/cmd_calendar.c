@@ -13,6 +13,7 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "policy.h"
 #include "renewctl.h"
 #include "util.h"
 
@@ -106,25 +107,6 @@ cmd_maintenance(struct ctl *ctl, const struct ctl_cmd *cmd, int argc,
 	return EXIT_OK;
 }
 
-/*
- * Days before E for a threshold: its value for a day threshold, skipped (-1)
- * when a lifetime is known and the threshold is not shorter than it; for a
- * percentage, that share of the lifetime rounded up to whole days (never
- * later than the share), or -1 without a lifetime.
- */
-int
-plan_threshold_days(const struct threshold *th, int lifetime)
-{
-	if (th->percent) {
-		if (lifetime <= 0)
-			return -1;
-		return (int)(((long long)lifetime * th->value + 99) / 100);
-	}
-	if (lifetime > 0 && th->value >= lifetime)
-		return -1;
-	return th->value;
-}
-
 int
 cmd_plan(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
@@ -214,7 +196,9 @@ cmd_plan(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	for (i = 0; i < cfg->nthresholds; i++) {
 		r = &plan.reminders[i];
 		r->th = cfg->thresholds[i];
-		r->days = plan_threshold_days(&r->th, plan.lifetime);
+		/* the daemon's rule, for a leaf of the given lifetime */
+		r->days = policy_threshold_days(&r->th, 0,
+		    (time_t)plan.lifetime * 86400);
 		if (r->days < 0)
 			continue;
 		r->nominal = jday_to_time(plan.expiry - r->days, cfg->remind_at);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -29,18 +28,6 @@ static const char *wday_full[7] = {
 	"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
 	"Saturday"
 };
-
-int
-output_want_color(FILE *f)
-{
-	const char *term = getenv("TERM");
-
-	if (getenv("NO_COLOR") != NULL)
-		return 0;
-	if (term == NULL || strcmp(term, "dumb") == 0)
-		return 0;
-	return isatty(fileno(f));
-}
 
 /* --- human ---------------------------------------------------------------- */
 

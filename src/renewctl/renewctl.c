@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "renewctl.h"
+#include "term.h"
 #include "util.h"
 
 static int	cmd_help(struct ctl *, const struct ctl_cmd *, int, char **);
@@ -162,7 +163,7 @@ void
 ctl_set_output(struct ctl *ctl)
 {
 	ctl->output = ctl->json ? &output_json : &output_human;
-	ctl->color = !ctl->json && output_want_color(ctl->out);
+	ctl->color = !ctl->json && term_want_color(ctl->out);
 }
 
 struct config *

@@ -95,11 +95,9 @@ void	 ctl_set_output(struct ctl *);
 /* cmd_calendar.c */
 int	 cmd_maintenance(struct ctl *, const struct ctl_cmd *, int, char **);
 int	 cmd_plan(struct ctl *, const struct ctl_cmd *, int, char **);
-int	 plan_threshold_days(const struct threshold *, int lifetime);
 
 /* output.c */
 extern const struct output output_human;
 extern const struct output output_json;
-int	 output_want_color(FILE *);
 
 #endif

@@ -103,7 +103,8 @@ main(int argc, char *argv[])
 		for (size_t i = 0; i < errors.n; i++)
 			fprintf(stderr, "%s\n", errors.v[i]);
 		strlist_free(&errors);
-		return 1;
+		/* For monitoring, a check that could not run is UNKNOWN. */
+		return once ? 3 : 1;
 	}
 	strlist_free(&errors);
 

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 #include <jansson.h>
@@ -19,6 +18,7 @@
 #include "probe.h"
 #include "renewd.h"
 #include "status.h"
+#include "term.h"
 
 struct once_slot {
 	struct target_result	*result;
@@ -72,7 +72,7 @@ once_print_json(const struct target_status *sts, size_t n)
 static void
 once_print_text(const struct target_status *sts, size_t n, time_t now)
 {
-	int color = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL;
+	int color = term_want_color(stdout);
 	char *table = status_text_table(sts, n, now, color);
 
 	fputs(table, stdout);

@@ -522,8 +522,9 @@ def test_plan_percentage_thresholds(tmp_path):
                    "--lifetime", "47")
     assert got["lifetime"] == 47
     assert got["reminders"][0]["due"] is None          # 90 >= 47 days
-    assert got["reminders"][1] == {"threshold": "33%", "days": 16,
-                                   "due": "2027-03-15T09:00:00+09:00"}
+    # 33 % of 47 days is 15.5 days: rounded down, as the daemon does
+    assert got["reminders"][1] == {"threshold": "33%", "days": 15,
+                                   "due": "2027-03-16T09:00:00+09:00"}
     assert got["reminders"][2] == {"threshold": 15,
                                    "due": "2027-03-16T09:00:00+09:00"}
     out = run("plan", "-c", conf, "--expiry", "2027-03-31").stdout
