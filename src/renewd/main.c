@@ -1,5 +1,6 @@
 /*
- * main.c — renewd: command line, configuration, and the choice of mode.
+ * main.c — renewd: command line, configuration, and the choice of mode
+ * (the service, --once or -t).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -17,6 +18,10 @@ usage(FILE *fp)
 "usage: renewd [-dhtvV] [-c file] [--once [--json]]\n"
 "\n"
 "Watch TLS certificates under CA contracts so that none of them lapses.\n"
+"Without --once or -t, run the service in the foreground: probe every\n"
+"target on its schedule, log the notifications that fall due and keep\n"
+"each target's state in state_dir. SIGHUP reloads the configuration,\n"
+"SIGTERM or SIGINT stops the service.\n"
 "\n"
 "  -c, --config FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
 "  -t, --test         check the configuration and exit (0 good, 1 bad);\n"
@@ -121,8 +126,5 @@ main(int argc, char *argv[])
 		config_free(cfg);
 		return rc;
 	}
-	fprintf(stderr, "renewd: the service loop is not part of this build; "
-	    "use --once or -t\n");
-	config_free(cfg);
-	return 1;
+	return daemon_run(path, cfg);
 }

@@ -13,7 +13,6 @@
 #include <jansson.h>
 
 #include "calendar.h"
-#include "fileio.h"
 #include "inspect.h"
 #include "log.h"
 #include "probe.h"
@@ -35,25 +34,6 @@ once_done(struct target_result *res, void *arg)
 	slot->result = res;
 	if (--*slot->pending == 0)
 		event_base_loopexit(slot->base, NULL);
-}
-
-static X509_STORE *
-once_load_trust(const char *path)
-{
-	char err[256];
-	size_t len;
-	char *pem;
-	X509_STORE *store;
-
-	if ((pem = file_read(path, RENEWD_CA_FILE_MAX, &len)) == NULL) {
-		log_warn("ca_file %s", path);
-		return NULL;
-	}
-	store = inspect_store_from_pem(pem, len, err, sizeof(err));
-	free(pem);
-	if (store == NULL)
-		log_warnx("ca_file %s: %s", path, err);
-	return store;
 }
 
 static enum severity
@@ -130,7 +110,7 @@ once_run(const struct config *cfg, int json)
 		log_warnx("%s: no [target] sections: nothing to probe", cfg->path);
 		return SEV_UNKNOWN;
 	}
-	if ((trust = once_load_trust(cfg->ca_file)) == NULL)
+	if ((trust = trust_load(cfg->ca_file)) == NULL)
 		return SEV_UNKNOWN;
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");

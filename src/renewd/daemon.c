@@ -1,0 +1,290 @@
+/*
+ * daemon.c — the service: start-up, signals, reload and shutdown around
+ * one event loop. It runs in the foreground (as systemd expects): no fork,
+ * no PID file. The work on the targets is in watch.c.
+ *
+ * Start-up order: the state directory (created 0700 when missing, locked
+ * so that a second renewd cannot share it, cleared of temp files a killed
+ * writer left), the trust anchors, the event base, the probe engine, the
+ * sink, the signals, then every target's state and schedule.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+#include "probe.h"
+#include "renewd.h"
+#include "state.h"
+#include "util.h"
+
+struct daemon {
+	char			*path;		/* the config file */
+	char			*state_dir;
+	int			 lockfd;
+	X509_STORE		*trust;
+	struct event_base	*base;
+	struct probe_engine	*engine;
+	struct sink		*sink;
+	struct watch		*watch;
+	struct event		*ev_hup;
+	struct event		*ev_term;
+	struct event		*ev_int;
+};
+
+/* libevent's own messages go to the same log. */
+static void
+daemon_libevent_log(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("libevent: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("libevent: %s", msg);
+		break;
+	default:
+		log_warnx("libevent: %s", msg);
+		break;
+	}
+}
+
+static int
+daemon_ignore_sigpipe(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	if (sigemptyset(&sa.sa_mask) == -1 || sigaction(SIGPIPE, &sa,
+	    NULL) == -1) {
+		log_warn("%s: sigaction", __func__);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Make sure state_dir exists (mode 0700 when made here), lock it for this
+ * process, and remove the temp files of an interrupted write. The lock fd,
+ * or -1 (logged).
+ */
+static int
+daemon_state_dir(const char *dir)
+{
+	struct stat sb;
+	char err[1024];
+	int fd, n;
+
+	if (mkdir(dir, 0700) == 0)
+		log_info("created the state directory %s", dir);
+	else if (errno != EEXIST) {
+		log_warn("cannot create the state directory %s", dir);
+		return -1;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		log_warn("state directory %s", dir);
+		return -1;
+	}
+	if (fstat(fd, &sb) == -1) {
+		log_warn("state directory %s", dir);
+		close(fd);
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) == -1) {
+		log_warn("state directory %s is not writable", dir);
+		close(fd);
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		if (errno == EWOULDBLOCK)
+			log_warnx("state directory %s is in use by another "
+			    "renewd", dir);
+		else
+			log_warn("cannot lock the state directory %s", dir);
+		close(fd);
+		return -1;
+	}
+	if ((n = statefile_cleanup(dir, err, sizeof(err))) == -1) {
+		log_warnx("cannot read the state directory: %s", err);
+		close(fd);
+		return -1;
+	}
+	if (n > 0)
+		log_info("removed %d unfinished state file%s left by an "
+		    "interrupted write", n, n == 1 ? "" : "s");
+	return fd;
+}
+
+static void
+daemon_reload(struct daemon *d)
+{
+	struct strlist errors = { 0 };
+	struct config *cfg;
+
+	/* (systemd integration: RELOADING=1 goes here.) */
+	log_info("SIGHUP: reloading the configuration from %s", d->path);
+	if ((cfg = config_load(d->path, &errors)) == NULL) {
+		for (size_t i = 0; i < errors.n; i++)
+			log_warnx("%s", errors.v[i]);
+		log_warnx("%s: %zu error%s: the configuration in use is kept",
+		    d->path, errors.n, errors.n == 1 ? "" : "s");
+	} else
+		watch_reload(d->watch, cfg);
+	strlist_free(&errors);
+	/* (... and READY=1 again here.) */
+}
+
+static void
+daemon_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	switch (sig) {
+	case SIGHUP:
+		daemon_reload(d);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		if (event_base_loopbreak(d->base) == -1)
+			fatalx("cannot leave the event loop");
+		break;
+	}
+}
+
+static int
+daemon_signals(struct daemon *d)
+{
+	if ((d->ev_hup = evsignal_new(d->base, SIGHUP, daemon_signal,
+	    d)) == NULL ||
+	    (d->ev_term = evsignal_new(d->base, SIGTERM, daemon_signal,
+	    d)) == NULL ||
+	    (d->ev_int = evsignal_new(d->base, SIGINT, daemon_signal,
+	    d)) == NULL)
+		return -1;
+	if (evsignal_add(d->ev_hup, NULL) == -1 ||
+	    evsignal_add(d->ev_term, NULL) == -1 ||
+	    evsignal_add(d->ev_int, NULL) == -1)
+		return -1;
+	return 0;
+}
+
+/* Everything is set up and the loop is about to run. */
+static void
+daemon_ready(const struct daemon *d)
+{
+	const struct config *cfg = watch_config(d->watch);
+	size_t n = watch_ntargets(d->watch);
+
+	/* (systemd integration: READY=1 and STATUS= go here.) */
+	log_info("started: %zu target%s from %s, state in %s", n,
+	    n == 1 ? "" : "s", d->path, cfg->state_dir);
+}
+
+/* No reload or stop once shutting down (probe_engine_free may run the
+ * loop once more). */
+static void
+daemon_signals_free(struct daemon *d)
+{
+	if (d->ev_hup != NULL)
+		event_free(d->ev_hup);
+	if (d->ev_term != NULL)
+		event_free(d->ev_term);
+	if (d->ev_int != NULL)
+		event_free(d->ev_int);
+	d->ev_hup = d->ev_term = d->ev_int = NULL;
+}
+
+/* Free what was set up, in the reverse order; the engine goes before the
+ * watch (no probe callback may come after its targets are freed). */
+static void
+daemon_free(struct daemon *d)
+{
+	daemon_signals_free(d);
+	if (d->engine != NULL)
+		probe_engine_free(d->engine);
+	watch_free(d->watch);
+	sink_free(d->sink);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	if (d->trust != NULL)
+		X509_STORE_free(d->trust);
+	if (d->lockfd != -1)
+		close(d->lockfd);
+	free(d->state_dir);
+	free(d->path);
+}
+
+int
+daemon_run(const char *path, struct config *cfg)
+{
+	struct daemon d;
+	size_t unsaved;
+
+	memset(&d, 0, sizeof(d));
+	d.lockfd = -1;
+	d.path = xstrdup(path);
+	d.state_dir = xstrdup(cfg->state_dir);
+	event_set_log_callback(daemon_libevent_log);
+
+	if (daemon_ignore_sigpipe() == -1 ||
+	    (d.lockfd = daemon_state_dir(d.state_dir)) == -1 ||
+	    (d.trust = trust_load(cfg->ca_file)) == NULL)
+		goto fail;
+	if ((d.base = event_base_new()) == NULL) {
+		log_warnx("cannot make the event base");
+		goto fail;
+	}
+	if ((d.engine = probe_engine_new(d.base, cfg, d.trust)) == NULL) {
+		log_warnx("cannot start the probe engine");
+		goto fail;
+	}
+	d.sink = sink_log_new();
+	if (daemon_signals(&d) == -1) {
+		log_warnx("cannot set up the signal handlers");
+		goto fail;
+	}
+	d.watch = watch_new(d.base, d.engine, d.sink, d.state_dir, cfg);
+	cfg = NULL;
+	daemon_ready(&d);
+
+	if (event_base_dispatch(d.base) == -1) {
+		log_warnx("the event loop failed");
+		watch_stop(d.watch);
+		goto fail;
+	}
+
+	/* (systemd integration: STOPPING=1 goes here.) */
+	daemon_signals_free(&d);
+	watch_stop(d.watch);
+	probe_engine_free(d.engine);
+	d.engine = NULL;
+	if ((unsaved = watch_save_all(d.watch)) > 0)
+		log_warnx("%zu state%s could not be saved", unsaved,
+		    unsaved == 1 ? "" : "s");
+	daemon_free(&d);
+	log_info("stopped");
+	return 0;
+fail:
+	daemon_signals_free(&d);
+	if (d.engine != NULL) {
+		probe_engine_free(d.engine);
+		d.engine = NULL;
+	}
+	if (d.watch != NULL)
+		(void)watch_save_all(d.watch);
+	daemon_free(&d);
+	config_free(cfg);
+	return 1;
+}
