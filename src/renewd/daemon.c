@@ -24,6 +24,7 @@
 #include "log.h"
 #include "probe.h"
 #include "renewd.h"
+#include "sdnotify.h"
 #include "state.h"
 #include "util.h"
 
@@ -39,6 +40,7 @@ struct daemon {
 	struct event		*ev_hup;
 	struct event		*ev_term;
 	struct event		*ev_int;
+	struct event		*ev_watchdog;
 };
 
 /* libevent's own messages go to the same log. */
@@ -131,17 +133,22 @@ daemon_reload(struct daemon *d)
 	struct strlist errors = { 0 };
 	struct config *cfg;
 
-	/* (systemd integration: RELOADING=1 goes here.) */
+	sdnotify_reloading();
 	log_info("SIGHUP: reloading the configuration from %s", d->path);
 	if ((cfg = config_load(d->path, &errors)) == NULL) {
 		for (size_t i = 0; i < errors.n; i++)
 			log_warnx("%s", errors.v[i]);
 		log_warnx("%s: %zu error%s: the configuration in use is kept",
 		    d->path, errors.n, errors.n == 1 ? "" : "s");
-	} else
+		log_event(LOG_WARNING, LOG_MID_CONFIG_RELOAD_FAILED, NULL,
+		    LOG_NO_DAYS, NULL, NULL, "%s: configuration kept", d->path);
+	} else {
 		watch_reload(d->watch, cfg);
+		log_event(LOG_INFO, LOG_MID_CONFIG_RELOADED, NULL, LOG_NO_DAYS,
+		    NULL, NULL, "%s: configuration reloaded", d->path);
+	}
 	strlist_free(&errors);
-	/* (... and READY=1 again here.) */
+	sdnotify_ready();
 }
 
 static void
@@ -156,16 +163,38 @@ daemon_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGTERM:
 	case SIGINT:
-		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		sdnotify_stopping();
+		log_event(LOG_INFO, LOG_MID_STOPPING, NULL, LOG_NO_DAYS, NULL,
+		    NULL, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		if (event_base_loopbreak(d->base) == -1)
 			fatalx("cannot leave the event loop");
 		break;
 	}
 }
 
+static void
+daemon_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sdnotify_watchdog_ping();
+}
+
 static int
 daemon_signals(struct daemon *d)
 {
+	uint64_t usec = sdnotify_watchdog_usec();
+
+	if (usec > 0) {
+		struct timeval tv = { (time_t)(usec / 2 / 1000000),
+		    (suseconds_t)(usec / 2 % 1000000) };
+
+		if ((d->ev_watchdog = event_new(d->base, -1, EV_PERSIST,
+		    daemon_watchdog, d)) == NULL ||
+		    event_add(d->ev_watchdog, &tv) == -1)
+			return -1;
+	}
 	if ((d->ev_hup = evsignal_new(d->base, SIGHUP, daemon_signal,
 	    d)) == NULL ||
 	    (d->ev_term = evsignal_new(d->base, SIGTERM, daemon_signal,
@@ -187,8 +216,9 @@ daemon_ready(const struct daemon *d)
 	const struct config *cfg = watch_config(d->watch);
 	size_t n = watch_ntargets(d->watch);
 
-	/* (systemd integration: READY=1 and STATUS= go here.) */
-	log_info("started: %zu target%s from %s, state in %s", n,
+	sdnotify_ready();
+	sdnotify_status("watching %zu target%s", n, n == 1 ? "" : "s");
+	log_event(LOG_INFO, LOG_MID_STARTED, NULL, LOG_NO_DAYS, NULL, NULL, "started: %zu target%s from %s, state in %s", n,
 	    n == 1 ? "" : "s", d->path, cfg->state_dir);
 }
 
@@ -203,7 +233,9 @@ daemon_signals_free(struct daemon *d)
 		event_free(d->ev_term);
 	if (d->ev_int != NULL)
 		event_free(d->ev_int);
-	d->ev_hup = d->ev_term = d->ev_int = NULL;
+	if (d->ev_watchdog != NULL)
+		event_free(d->ev_watchdog);
+	d->ev_hup = d->ev_term = d->ev_int = d->ev_watchdog = NULL;
 }
 
 /* Free what was set up, in the reverse order; the engine goes before the

@@ -10,7 +10,6 @@ import select
 import shutil
 import signal
 import socket
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -18,24 +17,9 @@ from pathlib import Path
 import pytest
 
 from helpers import renewd as helper
-from helpers.renewd import Target, binary_path, program_env
+from helpers.renewd import Target, program_env
 
 NAME = "www.renewd.test"
-
-
-def _wired() -> bool:
-    """Skip until the service calls the sdnotify API (the loop and the
-    systemd integration are built separately)."""
-    p = binary_path("renewd")
-    if not (p.is_file() and shutil.which("nm")):
-        return True     # let the fixtures report a missing binary
-    r = subprocess.run(["nm", str(p)], capture_output=True, text=True)
-    return "sdnotify_ready" in r.stdout
-
-
-pytestmark = pytest.mark.skipif(
-    not hasattr(helper, "Daemon") or not _wired(),
-    reason="renewd's service loop does not call sdnotify yet")
 
 
 class Notify:
