@@ -74,6 +74,16 @@ struct mailmsg {
 void	 mailmsg_compose(const struct mailmsg_in *, struct mailmsg *out);
 void	 mailmsg_free(struct mailmsg *);
 
+/*
+ * The same notice for a webhook: JSON text (caller frees), Slack-compatible
+ * {"text": subject, empty line, body} with the facts as fields:
+ * {"renewd": {"target", "kind", "id", "expiry", "days_left", "apply_by",
+ * "apply_deadline", "due", "has_window", "window_start", "window_end",
+ * "new_expiry", "outage_since"}} (dates YYYY-MM-DD, times ISO 8601 in
+ * Japan time; absent facts are left out).
+ */
+char	*mailmsg_webhook(const struct mailmsg_in *);
+
 /* --- pieces, also for tests and the webhook ------------------------------ */
 
 /* The recipients: notify, then to, without repeats (case-insensitive). */

@@ -1128,7 +1128,7 @@ certificate(struct comp *c)
 			    sha256, a->cert.sha256) == 0)
 				buf_printf(&at, "%s%s", at.len > 0 ? ", " : "",
 				    r->addrs[j].address);
-		if (nleaf > 1 || i != first)
+		if (i != first)
 			buf_adds(&c->b, "\n");
 		field_ext(c, "Served at", "接続先", at.data);
 		buf_free(&at);
@@ -1589,4 +1589,75 @@ mailmsg_free(struct mailmsg *m)
 	free(m->subject);
 	free(m->data);
 	memset(m, 0, sizeof(*m));
+}
+
+/* --- the webhook ---------------------------------------------------------- */
+
+static void
+json_day(json_t *o, const char *key, int day)
+{
+	char d[16];
+
+	if (day < 0 || day == CAL_NO_DAY)
+		return;
+	jday_format(day, d);
+	json_object_set_new(o, key, json_string(d));
+}
+
+static void
+json_time(json_t *o, const char *key, time_t t)
+{
+	char s[32];
+
+	if (t <= 0)
+		return;
+	time_format_jst(t, s, sizeof(s));
+	json_object_set_new(o, key, json_string(s));
+}
+
+char *
+mailmsg_webhook(const struct mailmsg_in *in)
+{
+	const struct policy_notice *n = in->notice;
+	struct mailmsg_text t;
+	json_t *root, *f;
+	char *text, *out;
+
+	mailmsg_text(in, &t);
+	text = xasprintf("%s\n\n%s", t.subject, t.body);
+	root = json_object();
+	f = json_object();
+	json_object_set_new(root, "text", json_string(text));
+	json_object_set_new(f, "target", json_string(in->target->name));
+	json_object_set_new(f, "kind", json_string(notice_kind_name(n->kind)));
+	json_object_set_new(f, "id", json_string(n->id));
+	json_object_set_new(f, "subject", json_string(t.subject));
+	if (n->expiry >= 0) {
+		json_day(f, "expiry", n->expiry);
+		json_object_set_new(f, "days_left", json_integer(n->days_left));
+		json_day(f, "apply_by", n->apply_by);
+		json_time(f, "apply_deadline", n->apply_deadline);
+	}
+	json_time(f, "due", n->due);
+	if (n->kind == NOTICE_REMINDER)
+		json_object_set_new(f, "threshold_days",
+		    json_integer(n->threshold_days));
+	if (n->has_window) {
+		json_time(f, "window_start", n->window.start);
+		json_time(f, "window_end", n->window.end);
+	}
+	if (n->kind == NOTICE_RENEWED) {
+		json_day(f, "new_expiry", n->new_expiry);
+		json_time(f, "new_not_after", n->new_not_after);
+	}
+	if (n->kind == NOTICE_PROBLEM)
+		json_time(f, "outage_since", n->outage_since);
+	json_object_set_new(root, "renewd", f);
+	out = json_dumps(root, JSON_COMPACT | JSON_ENSURE_ASCII);
+	json_decref(root);
+	free(text);
+	mailmsg_text_free(&t);
+	if (out == NULL)
+		abort();	/* only on allocation failure */
+	return out;
 }
