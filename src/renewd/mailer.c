@@ -46,6 +46,7 @@ struct xfer {
 	char			*password;
 	char			 errbuf[CURL_ERROR_SIZE];
 	char			 reply[REPLY_MAX];	/* last server line */
+	char			 refusal[REPLY_MAX];	/* last 4xx/5xx line */
 };
 
 struct sockev {
@@ -265,6 +266,8 @@ debug_cb(CURL *easy, curl_infotype type, char *data, size_t len, void *arg)
 		len = REPLY_MAX - 1;
 	s = rd_sanitize(data, len);
 	rd_strlcpy(x->reply, s, sizeof(x->reply));
+	if (s[0] == '4' || s[0] == '5')
+		rd_strlcpy(x->refusal, s, sizeof(x->refusal));
 	free(s);
 	return 0;
 }
@@ -436,10 +439,14 @@ finish(struct mailer *m, struct xfer *x, CURLcode res)
 		snprintf(why, sizeof(why), "HTTP %ld", code);
 		permanent = code >= 400 && code < 500 && code != 408 &&
 		    code != 429;
+	} else if (x->refusal[0] != '\0') {
+		snprintf(why, sizeof(why), "server said: %s (%s)", x->refusal,
+		    x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(res));
+		permanent = e->type == OUTBOX_MAIL && code >= 500 &&
+		    code < 600;
 	} else {
-		snprintf(why, sizeof(why), "%s%s%s", x->errbuf[0] != '\0' ?
-		    x->errbuf : curl_easy_strerror(res), x->reply[0] != '\0' ?
-		    "; server said: " : "", x->reply);
+		snprintf(why, sizeof(why), "%s", x->errbuf[0] != '\0' ?
+		    x->errbuf : curl_easy_strerror(res));
 		permanent = e->type == OUTBOX_MAIL && code >= 500 &&
 		    code < 600;
 	}
