@@ -118,7 +118,7 @@ test: all $(UNIT_BIN)
 unit: $(UNIT_BIN)
 	@scripts/run-unit-tests $(UNIT_BIN)
 
-e2e: all
+e2e: all $(UNIT_BIN)
 	RENEWD_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -p no:cacheprovider tests/e2e
 
 lint:

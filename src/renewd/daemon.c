@@ -22,6 +22,8 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "mailer.h"
+#include "outbox.h"
 #include "probe.h"
 #include "renewd.h"
 #include "sdnotify.h"
@@ -36,6 +38,8 @@ struct daemon {
 	struct event_base	*base;
 	struct probe_engine	*engine;
 	struct sink		*sink;
+	struct outbox		*outbox;
+	struct mailer		*mailer;
 	struct watch		*watch;
 	struct event		*ev_hup;
 	struct event		*ev_term;
@@ -144,6 +148,10 @@ daemon_reload(struct daemon *d)
 		    LOG_NO_DAYS, NULL, NULL, "%s: configuration kept", d->path);
 	} else {
 		watch_reload(d->watch, cfg);
+		sink_outbox_set_config(d->sink, watch_config(d->watch));
+		mailer_set_config(d->mailer, watch_config(d->watch));
+		/* a corrected [mail] gets another chance at refused mail */
+		(void)outbox_retry(d->outbox, time(NULL));
 		log_event(LOG_INFO, LOG_MID_CONFIG_RELOADED, NULL, LOG_NO_DAYS,
 		    NULL, NULL, "%s: configuration reloaded", d->path);
 	}
@@ -238,6 +246,28 @@ daemon_signals_free(struct daemon *d)
 	d->ev_hup = d->ev_term = d->ev_int = d->ev_watchdog = NULL;
 }
 
+/* The mail outbox under state_dir, its mailer on the loop, and the sink
+ * that puts each notice into it before the state recording it is saved. */
+static int
+daemon_outbox(struct daemon *d, const struct config *cfg)
+{
+	char err[256];
+	char *dir = xasprintf("%s/%s", d->state_dir, OUTBOX_DIR);
+
+	d->outbox = outbox_open(dir, time(NULL), err, sizeof(err));
+	free(dir);
+	if (d->outbox == NULL) {
+		log_warnx("mail outbox: %s", err);
+		return -1;
+	}
+	if ((d->mailer = mailer_new(d->base, d->outbox, cfg)) == NULL) {
+		log_warnx("cannot start the mailer");
+		return -1;
+	}
+	d->sink = sink_outbox_new(d->outbox, cfg);
+	return 0;
+}
+
 /* Free what was set up, in the reverse order; the engine goes before the
  * watch (no probe callback may come after its targets are freed). */
 static void
@@ -248,6 +278,9 @@ daemon_free(struct daemon *d)
 		probe_engine_free(d->engine);
 	watch_free(d->watch);
 	sink_free(d->sink);
+	mailer_free(d->mailer);		/* before the outbox it drains */
+	if (d->outbox != NULL)
+		outbox_close(d->outbox);
 	if (d->base != NULL)
 		event_base_free(d->base);
 	if (d->trust != NULL)
@@ -282,7 +315,8 @@ daemon_run(const char *path, struct config *cfg)
 		log_warnx("cannot start the probe engine");
 		goto fail;
 	}
-	d.sink = sink_log_new();
+	if (daemon_outbox(&d, cfg) == -1)
+		goto fail;
 	if (daemon_signals(&d) == -1) {
 		log_warnx("cannot set up the signal handlers");
 		goto fail;
