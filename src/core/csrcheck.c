@@ -27,11 +27,36 @@
 
 #define CSR_MIN_RSA_BITS	2048
 #define CSR_MIN_EC_BITS		256
+#define CSR_BAD_STRING	"the CSR's subject holds text that is not valid " \
+			"UTF-8: make a new CSR and type the values again " \
+			"(Japanese is fine)"
 
 static int
 csr_contains(const char *data, size_t len, const char *needle)
 {
 	return memmem(data, len, needle, strlen(needle)) != NULL;
+}
+
+/*
+ * Did OpenSSL refuse a subject string as invalid UTF-8 (or UTF-16)? It does
+ * so while parsing, so such a CSR never gets to the checks. Looked up only
+ * when the error queue held nothing of the caller's: reading it empties it.
+ */
+static int
+csr_bad_string_error(int queue_was_empty)
+{
+	unsigned long e;
+	int bad = 0;
+
+	if (!queue_was_empty)
+		return 0;
+	while ((e = ERR_get_error()) != 0)
+		if (ERR_GET_LIB(e) == ERR_LIB_ASN1 &&
+		    (ERR_GET_REASON(e) == ASN1_R_INVALID_UTF8STRING ||
+		    ERR_GET_REASON(e) == ASN1_R_INVALID_BMPSTRING_LENGTH ||
+		    ERR_GET_REASON(e) == ASN1_R_INVALID_UNIVERSALSTRING_LENGTH))
+			bad = 1;
+	return bad;
 }
 
 X509_REQ *
@@ -40,6 +65,7 @@ csrcheck_parse(const char *data, size_t len, char *err, size_t errlen)
 	const unsigned char *p;
 	X509_REQ *req = NULL;
 	BIO *bio;
+	int empty_queue;
 
 	if (data == NULL || len == 0) {
 		snprintf(err, errlen, "the file is empty");
@@ -49,6 +75,7 @@ csrcheck_parse(const char *data, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "the file is too large for a CSR");
 		return NULL;
 	}
+	empty_queue = ERR_peek_error() == 0;
 	ERR_set_mark();
 	if (csr_contains(data, len, "-----BEGIN")) {
 		if ((bio = BIO_new_mem_buf(data, (int)len)) == NULL) {
@@ -59,7 +86,9 @@ csrcheck_parse(const char *data, size_t len, char *err, size_t errlen)
 		BIO_free(bio);
 		if (req != NULL)
 			goto out;
-		if (csr_contains(data, len, "CERTIFICATE REQUEST-----"))
+		if (csr_bad_string_error(empty_queue))
+			snprintf(err, errlen, CSR_BAD_STRING);
+		else if (csr_contains(data, len, "CERTIFICATE REQUEST-----"))
 			snprintf(err, errlen, "the CERTIFICATE REQUEST block is "
 			    "damaged: copy the whole block again, from BEGIN "
 			    "to END");
@@ -76,7 +105,11 @@ csrcheck_parse(const char *data, size_t len, char *err, size_t errlen)
 		goto out;
 	}
 	p = (const unsigned char *)data;
-	if ((req = d2i_X509_REQ(NULL, &p, (long)len)) == NULL)
+	if ((req = d2i_X509_REQ(NULL, &p, (long)len)) != NULL)
+		goto out;
+	if (csr_bad_string_error(empty_queue))
+		snprintf(err, errlen, CSR_BAD_STRING);
+	else
 		snprintf(err, errlen, "not a CSR: neither a PEM BEGIN "
 		    "CERTIFICATE REQUEST block nor DER");
 out:
@@ -143,8 +176,10 @@ csr_same_host(const char *a, const char *b)
 }
 
 /*
- * Did a directory string survive intact? Its value as UTF-8 must be valid,
- * without NUL, C0, DEL or C1 control characters.
+ * Did a directory string survive intact? A UTF8String must be valid UTF-8
+ * (OpenSSL already refuses a CSR where it is not); the ASCII types must be
+ * ASCII (Shift_JIS or Latin-1 bytes in them are mojibake); no type may hold
+ * NUL, C0, DEL or C1 control characters.
  */
 static int
 csr_string_intact(const ASN1_STRING *s)
@@ -153,13 +188,16 @@ csr_string_intact(const ASN1_STRING *s)
 	const unsigned char *p;
 	char *clean;
 	size_t n, i;
-	int len, ok;
+	int len, ok = 1, ascii = 0;
 
 	switch (ASN1_STRING_type(s)) {
-	case V_ASN1_UTF8STRING:
 	case V_ASN1_PRINTABLESTRING:
 	case V_ASN1_IA5STRING:
 	case V_ASN1_VISIBLESTRING:
+	case V_ASN1_T61STRING:
+		ascii = 1;
+		/* FALLTHROUGH */
+	case V_ASN1_UTF8STRING:
 		p = ASN1_STRING_get0_data(s);
 		len = ASN1_STRING_length(s);
 		break;
@@ -170,10 +208,13 @@ csr_string_intact(const ASN1_STRING *s)
 		break;
 	}
 	n = len > 0 ? (size_t)len : 0;
-	ok = memchr(p, '\0', n) == NULL;
-	for (i = 0; ok && i + 1 < n; i++)	/* C1: U+0080..U+009F */
-		if (p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f)
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\0' || (ascii && p[i] >= 0x80))
 			ok = 0;
+		else if (i + 1 < n && p[i] == 0xc2 && p[i + 1] >= 0x80 &&
+		    p[i + 1] <= 0x9f)
+			ok = 0;		/* C1: U+0080..U+009F */
+	}
 	if (ok) {
 		/* rd_sanitize() changes invalid UTF-8 and C0/DEL only. */
 		clean = rd_sanitize((const char *)p, n);
