@@ -325,8 +325,9 @@ bundle_check_names(const struct cert_obs *obs, const char *name,
 	struct buf b = { 0 };
 	size_t i;
 
-	for (i = 0; i < obs->san.n; i++)
-		buf_printf(&b, "%s%s", i > 0 ? ", " : "", obs->san.v[i]);
+	/* The names were moved from obs to out. */
+	for (i = 0; i < out->san.n; i++)
+		buf_printf(&b, "%s%s", i > 0 ? ", " : "", out->san.v[i]);
 	if (name != NULL && (obs->problems & PROB_HOSTNAME_MISMATCH))
 		check_add(out, CHECK_ERROR, "name-mismatch", NULL,
 		    "The certificate does not cover %s (it covers: %s): check "
@@ -338,7 +339,7 @@ bundle_check_names(const struct cert_obs *obs, const char *name,
 	else if (b.len > 0)
 		check_add(out, CHECK_OK, "names", NULL,
 		    "The certificate covers: %s", b.data);
-	if (obs->san.n == 0)
+	if (out->san.n == 0)
 		check_add(out, CHECK_WARNING, "no-san", NULL,
 		    "The certificate has no subjectAltName: browsers do not "
 		    "accept it for any name");
