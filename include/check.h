@@ -23,7 +23,7 @@ struct check_finding {
 	enum check_severity	 severity;
 	const char		*code;		/* static: "weak-key", ... */
 	const char		*field;		/* static: "cn", ... or NULL */
-	char			*message;	/* UTF-8, one line */
+	char			*message;	/* valid UTF-8, one line */
 };
 
 struct check_report {
@@ -46,8 +46,8 @@ struct check_report {
 	size_t			 cap;
 };
 
-/* Append a finding; the message is printf-formatted. `code` and `field`
- * must be static strings. */
+/* Append a finding; the message is printf-formatted, then passed through
+ * rd_sanitize(). `code` and `field` must be static strings. */
 void	 check_add(struct check_report *, enum check_severity,
 	    const char *code, const char *field, const char *fmt, ...)
 	    __attribute__((format(printf, 5, 6)));

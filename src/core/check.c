@@ -15,6 +15,7 @@ check_add(struct check_report *r, enum check_severity sev, const char *code,
 {
 	struct check_finding *f;
 	va_list ap;
+	char *msg;
 
 	if (r->nfindings == r->cap) {
 		r->cap = r->cap == 0 ? 16 : r->cap * 2;
@@ -26,8 +27,12 @@ check_add(struct check_report *r, enum check_severity sev, const char *code,
 	f->code = code;
 	f->field = field;
 	va_start(ap, fmt);
-	f->message = xvasprintf(fmt, ap);
+	msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* Values from the outside (names given, file contents) go into
+	 * messages: keep every message one line of valid UTF-8. */
+	f->message = rd_sanitize(msg, strlen(msg));
+	free(msg);
 }
 
 enum check_severity
