@@ -13,10 +13,11 @@
  *                                               intermediate-mismatch]
  *   the chain file holds exactly that one intermediate, the 3-tier chain:
  *   no cross-root certificate (a root's subject issued by another CA), no
- *   root, no copy of the leaf, nothing unrelated
+ *   root, no copy of the leaf or of the intermediate, nothing unrelated
  *                                              [chain-3tier | cross-root |
  *                                               root-in-chain |
  *                                               leaf-in-chain |
+ *                                               duplicate-cert |
  *                                               unrelated-cert]
  *   the chain verifies to an anchor of the trust store at `now` (the leaf's
  *   own dates aside)                           [trusted | untrusted |

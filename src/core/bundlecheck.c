@@ -35,6 +35,7 @@ enum bundle_role {
 	ROLE_UNRELATED,
 	ROLE_ISSUER,		/* issued the leaf */
 	ROLE_LEAF,		/* the leaf again */
+	ROLE_DUPLICATE,		/* the issuer again */
 	ROLE_ROOT,		/* self-signed */
 	ROLE_CROSS,		/* a root's subject issued by another CA */
 };
@@ -172,17 +173,24 @@ bundle_check_chain(X509 *leaf, STACK_OF(X509) *chain, X509_STORE *trust,
 		return;
 	}
 	role = xcalloc((size_t)n, sizeof(*role));
+	for (i = 0; i < n && issuer == NULL; i++)
+		if (bundle_signed_by(leaf, sk_X509_value(chain, i))) {
+			role[i] = ROLE_ISSUER;
+			issuer = sk_X509_value(chain, i);
+		}
 	for (i = 0; i < n; i++) {
 		x = sk_X509_value(chain, i);
-		if (issuer == NULL && bundle_signed_by(leaf, x)) {
-			role[i] = ROLE_ISSUER;
-			issuer = x;
-		} else if (X509_cmp(x, leaf) == 0)
+		if (role[i] == ROLE_ISSUER)
+			continue;
+		if (issuer != NULL && X509_cmp(x, issuer) == 0)
+			role[i] = ROLE_DUPLICATE;
+		else if (X509_cmp(x, leaf) == 0)
 			role[i] = ROLE_LEAF;
 		else if (bundle_self_signed(x))
 			role[i] = ROLE_ROOT;
-		else if (X509_NAME_cmp(X509_get_subject_name(x),
-		    X509_get_issuer_name(leaf)) == 0 && namesake == NULL)
+		else if (issuer == NULL && namesake == NULL &&
+		    X509_NAME_cmp(X509_get_subject_name(x),
+		    X509_get_issuer_name(leaf)) == 0)
 			namesake = x;	/* named as the issuer, did not sign */
 	}
 	/* A CA certificate, not self-signed, with a root's subject: either
@@ -244,6 +252,11 @@ bundle_check_chain(X509 *leaf, STACK_OF(X509) *chain, X509_STORE *trust,
 			    "The chain file holds the root certificate \"%s\": "
 			    "clients have their own roots; remove it and "
 			    BUNDLE_3TIER, label);
+			break;
+		case ROLE_DUPLICATE:
+			check_add(out, CHECK_WARNING, "duplicate-cert", NULL,
+			    "The chain file holds the intermediate \"%s\" "
+			    "more than once: keep one copy", label);
 			break;
 		case ROLE_LEAF:
 			check_add(out, CHECK_WARNING, "leaf-in-chain", NULL,
