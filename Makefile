@@ -169,6 +169,11 @@ uninstall:
 bench: all
 	bench/run
 
+# A self-contained tour: loopback TLS servers, a local SMTP server, renewd.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@demo/run --build $(BUILD)
+
 clean:
 	rm -rf build build-asan
 
