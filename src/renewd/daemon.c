@@ -6,7 +6,8 @@
  * Start-up order: the state directory (created 0700 when missing, locked
  * so that a second renewd cannot share it, cleared of temp files a killed
  * writer left), the trust anchors, the event base, the probe engine, the
- * sink, the signals, then every target's state and schedule.
+ * sink, the signals, the control socket (claimed before the targets are
+ * loaded, served once they are), then every target's state and schedule.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -36,6 +37,7 @@ struct daemon {
 	struct probe_engine	*engine;
 	struct sink		*sink;
 	struct watch		*watch;
+	struct control		*control;
 	struct event		*ev_hup;
 	struct event		*ev_term;
 	struct event		*ev_int;
@@ -125,23 +127,31 @@ daemon_state_dir(const char *dir)
 	return fd;
 }
 
-static void
-daemon_reload(struct daemon *d)
+/* Read the config again (SIGHUP, renewctl reload): 0, or -1 with its
+ * errors in `errors` (logged; the config in use is kept). */
+static int
+daemon_reload(struct daemon *d, const char *why, struct strlist *errors)
 {
-	struct strlist errors = { 0 };
 	struct config *cfg;
 
 	/* (systemd integration: RELOADING=1 goes here.) */
-	log_info("SIGHUP: reloading the configuration from %s", d->path);
-	if ((cfg = config_load(d->path, &errors)) == NULL) {
-		for (size_t i = 0; i < errors.n; i++)
-			log_warnx("%s", errors.v[i]);
+	log_info("%s: reloading the configuration from %s", why, d->path);
+	if ((cfg = config_load(d->path, errors)) == NULL) {
+		for (size_t i = 0; i < errors->n; i++)
+			log_warnx("%s", errors->v[i]);
 		log_warnx("%s: %zu error%s: the configuration in use is kept",
-		    d->path, errors.n, errors.n == 1 ? "" : "s");
-	} else
-		watch_reload(d->watch, cfg);
-	strlist_free(&errors);
+		    d->path, errors->n, errors->n == 1 ? "" : "s");
+		return -1;
+	}
+	watch_reload(d->watch, cfg);
 	/* (... and READY=1 again here.) */
+	return 0;
+}
+
+static int
+daemon_control_reload(void *arg, struct strlist *errors)
+{
+	return daemon_reload(arg, "renewctl reload", errors);
 }
 
 static void
@@ -151,9 +161,13 @@ daemon_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	switch (sig) {
-	case SIGHUP:
-		daemon_reload(d);
+	case SIGHUP: {
+		struct strlist errors = { 0 };
+
+		(void)daemon_reload(d, "SIGHUP", &errors);
+		strlist_free(&errors);
 		break;
+	}
 	case SIGTERM:
 	case SIGINT:
 		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -212,6 +226,8 @@ static void
 daemon_free(struct daemon *d)
 {
 	daemon_signals_free(d);
+	control_free(d->control);
+	d->control = NULL;
 	if (d->engine != NULL)
 		probe_engine_free(d->engine);
 	watch_free(d->watch);
@@ -255,8 +271,11 @@ daemon_run(const char *path, struct config *cfg)
 		log_warnx("cannot set up the signal handlers");
 		goto fail;
 	}
+	if ((d.control = control_new(d.base, cfg)) == NULL)
+		goto fail;
 	d.watch = watch_new(d.base, d.engine, d.sink, d.state_dir, cfg);
 	cfg = NULL;
+	control_start(d.control, d.watch, d.sink, daemon_control_reload, &d);
 	daemon_ready(&d);
 
 	if (event_base_dispatch(d.base) == -1) {
@@ -267,6 +286,8 @@ daemon_run(const char *path, struct config *cfg)
 
 	/* (systemd integration: STOPPING=1 goes here.) */
 	daemon_signals_free(&d);
+	control_free(d.control);
+	d.control = NULL;
 	watch_stop(d.watch);
 	probe_engine_free(d.engine);
 	d.engine = NULL;
@@ -278,6 +299,8 @@ daemon_run(const char *path, struct config *cfg)
 	return 0;
 fail:
 	daemon_signals_free(&d);
+	control_free(d.control);
+	d.control = NULL;
 	if (d.engine != NULL) {
 		probe_engine_free(d.engine);
 		d.engine = NULL;
