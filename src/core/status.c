@@ -460,16 +460,12 @@ static const struct {
 	const char	*name;
 	const char	*what;
 } status_steps[STATUS_STEPS] = {
-	{ "notice", "check the end date and the certificate's details "
-	    "(CN, O, OU, L, ST, C)" },
-	{ "csr", "make a CSR: RSA 2048, OU empty, C=JP, CN, O, ST and L" },
-	{ "apply", "apply on the reseller's page (not during the CA's "
-	    "maintenance window)" },
-	{ "download", "download the certificate and the 3-tier intermediate "
-	    "(no cross-root)" },
+	{ "notice", "check the end date and the subject (CN, O, OU, L, ST, C)" },
+	{ "csr", "make a CSR: RSA 2048, OU empty, C=JP; CN, O, ST, L set" },
+	{ "apply", "apply on the reseller's page (not in a maintenance window)" },
+	{ "download", "download the certificate and the 3-tier intermediate" },
 	{ "install", "install the certificate, the intermediate and the key" },
-	{ "verify", "the new certificate is served everywhere (renewd sees "
-	    "it by itself)" },
+	{ "verify", "every address serves the new certificate (renewd checks)" },
 };
 
 int
