@@ -274,7 +274,7 @@ daemon_human_status(struct ctl *ctl, json_t *targets)
 			namew = w > NAMEW_MAX ? NAMEW_MAX : w;
 	}
 	qsort(v, n, sizeof(*v), status_cmp);
-	line(ctl, "%s%-*s  %-8s  %-10s  %4s  %-10s  %-13s  %s%s",
+	line(ctl, "%s%-*s  %-8s %-10s %5s  %-10s  %-13s  %s%s",
 	    col(ctl, C_BOLD), (int)namew, "TARGET", "STATE", "EXPIRY", "DAYS",
 	    "APPLY BY", "NEXT", "PROBLEMS", col(ctl, C_RESET));
 	for (i = 0; i < n; i++) {
@@ -300,7 +300,7 @@ daemon_human_status(struct ctl *ctl, json_t *targets)
 		}
 		memset(pad, ' ', namew - w);
 		pad[namew - w] = '\0';
-		line(ctl, "%s%s  %s%-8s%s  %-10s  %4s  %-10s  %-13s  %s", name,
+		line(ctl, "%s%s  %s%-8s%s %-10s %5s  %-10s  %-13s  %s", name,
 		    pad, col(ctl, sev_color(sev)), jsafe(t, "state"),
 		    col(ctl, C_RESET), jsafe(t, "expiry"), days,
 		    jsafe(t, "apply_by"), next, probs);

@@ -24,8 +24,10 @@
  *
  * LIMITS. A request line is at most CTLPROTO_REQUEST_MAX bytes: a longer
  * one gets a bad-request error and the connection is closed. At most
- * CONTROL_CLIENTS_MAX clients at once: further connections get one `busy`
- * line and are closed. A client that has not sent a complete request
+ * CONTROL_CLIENTS_MAX clients at once: when they are all connected, a new
+ * connection takes the place of the oldest one that is not being answered
+ * (so idle connections cannot lock renewctl out); when every one is being
+ * answered, the new one gets one `busy` line and is closed. A client that has not sent a complete request
  * within CONTROL_IDLE seconds is closed, and so is one that does not read
  * its answer for CONTROL_WRITE_STALL seconds. When accept() runs out of
  * file descriptors the socket is not watched for CONTROL_BACKOFF seconds.
@@ -941,6 +943,31 @@ client_new(struct control *c, int fd)
 	    (unsigned)cl->uid, (unsigned)cl->gid, (int)cl->pid, c->nclients);
 }
 
+/* Make room: close the oldest client that is not being answered. */
+static int
+control_evict(struct control *c)
+{
+	static const char msg[] = "{\"v\":1,\"ok\":false,\"error\":{\"code\":"
+	    "\"busy\",\"message\":\"closed to make room for another "
+	    "client\"}}\n";
+	struct client *cl;
+
+	TAILQ_FOREACH(cl, &c->clients, entry) {
+		if (cl->busy || cl->streaming || cl->nwaiters > 0 ||
+		    evbuffer_get_length(bufferevent_get_output(cl->bev)) > 0)
+			continue;
+		log_debug("control: %zu clients: uid %u pid %d, idle, closed "
+		    "to make room", c->nclients, (unsigned)cl->uid,
+		    (int)cl->pid);
+		if (write(bufferevent_getfd(cl->bev), msg, sizeof(msg) - 1) ==
+		    -1)
+			log_debug("control: %s", strerror(errno));
+		client_free(cl);
+		return 0;
+	}
+	return -1;
+}
+
 /* Out of file descriptors: stop accepting for a while. */
 static void
 control_backoff_cb(evutil_socket_t fd, short what, void *arg)
@@ -990,7 +1017,8 @@ control_accept_cb(evutil_socket_t lfd, short what, void *arg)
 				return;
 			}
 		}
-		if (c->nclients >= CONTROL_CLIENTS_MAX) {
+		if (c->nclients >= CONTROL_CLIENTS_MAX &&
+		    control_evict(c) == -1) {
 			if (write(fd, busy, sizeof(busy) - 1) == -1)
 				log_debug("control: %s", strerror(errno));
 			close(fd);
