@@ -511,7 +511,8 @@ control_mark(struct client *cl, const struct ctlproto_request *req)
 	}
 	if (watch_mark(cl->c->watch, index, m, req->note, time(NULL),
 	    &changed, err, sizeof(err)) == -1) {
-		log_info("control: mark %s %s refused: %s", req->target,
+		log_info("control: mark %s %s refused: %s",
+		    watch_config(cl->c->watch)->targets[index].name,
 		    req->step == CTLSTEP_ISSUED ? "issued" : "applied", err);
 		client_error(cl, CTLERR_REFUSED, "%s", err);
 		client_done(cl);
@@ -677,9 +678,15 @@ client_request(struct client *cl, const char *line, size_t len)
 		return;
 	}
 	ci = ctlproto_cmd_info(req.cmd);
-	log_debug("control: uid %u pid %d: %s%s%s", (unsigned)cl->uid,
-	    (int)cl->pid, ci->name, req.target != NULL ? " " : "",
-	    req.target != NULL ? req.target : "");
+	if (log_getverbose()) {
+		char *clean = req.target != NULL ? rd_sanitize(req.target,
+		    strlen(req.target)) : NULL;
+
+		log_debug("control: uid %u pid %d: %s%s%s", (unsigned)cl->uid,
+		    (int)cl->pid, ci->name, clean != NULL ? " " : "",
+		    clean != NULL ? clean : "");
+		free(clean);
+	}
 	if (ci->admin && !client_is_admin(cl)) {
 		log_info("control: %s refused to uid %u pid %d: not root, "
 		    "the daemon's user or a member of admin_group %s",

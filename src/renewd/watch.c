@@ -795,10 +795,14 @@ watch_mark(struct watch *w, size_t index, enum policy_mark mark,
 	if ((rc = policy_mark(t->st, mark, now, note, err, errlen)) == -1)
 		return -1;
 	if (rc == 0) {
+		char *clean = note != NULL ? rd_sanitize(note, strlen(note)) :
+		    NULL;
+
 		*changed = 1;
 		log_info("%s: marked %s%s%s", t->name,
 		    mark == POLICY_MARK_APPLIED ? "applied" : "issued",
-		    note != NULL ? ": " : "", note != NULL ? note : "");
+		    clean != NULL ? ": " : "", clean != NULL ? clean : "");
+		free(clean);
 		t->dirty = 1;
 		wtarget_evaluate(t, NULL, now);
 		wtarget_arm(t, now);
@@ -811,15 +815,18 @@ watch_reset(struct watch *w, size_t index, const char *note, time_t now,
     char *err, size_t errlen)
 {
 	struct wtarget *t = w->targets[index];
+	char *clean;
 
 	if (t->st == NULL) {
 		snprintf(err, errlen, "%s: not watched: its state file cannot "
 		    "be read", t->name);
 		return -1;
 	}
+	clean = note != NULL ? rd_sanitize(note, strlen(note)) : NULL;
 	policy_reset(t->st, now, note);
 	log_info("%s: reset: tracking starts afresh%s%s", t->name,
-	    note != NULL ? ": " : "", note != NULL ? note : "");
+	    clean != NULL ? ": " : "", clean != NULL ? clean : "");
+	free(clean);
 	/* The new cycle starts from what the next probe sees, not from the
 	 * old observation. */
 	t->dirty = 1;

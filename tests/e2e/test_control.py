@@ -564,3 +564,47 @@ def test_many_targets_stream(renewd, servers):
     j = ctl(renewd, "status", json_out=True)
     assert len(j.data["targets"]) == 1500
     assert d.stop() == 0, d.describe()
+
+
+def test_accept_backs_off_when_out_of_descriptors(renewd, serve):
+    """With few file descriptors, accept() fails (EMFILE): the daemon stops
+    accepting for a second instead of spinning, and recovers."""
+    if not shutil.which("prlimit"):
+        pytest.skip("needs prlimit (util-linux)")
+    from helpers.renewd import Daemon
+    srv = serve(names=[NAME])
+    cfg = config(renewd, [tgt(srv)])
+    d = Daemon(["prlimit", "--nofile=40", renewd.binary, "-d", "-c", cfg],
+               renewd.dir / "daemon.log")
+    renewd.daemons.append(d)
+    d.wait_until(lambda: (s := renewd.state(NAME)) and s["last_probe"],
+                 "a first probe")
+    conns = []
+    try:
+        for _ in range(60):
+            s = socket.socket(socket.AF_UNIX)
+            s.connect(str(renewd.socket))
+            conns.append(s)
+        d.wait_log(r"control: accept \(not accepting for 1s\): Too many "
+                   r"open files")
+        # Backing off, not spinning on a listener that stays readable.
+        cpu0 = cpu_seconds(d.pid)
+        time.sleep(1.5)
+        assert d.alive(), d.describe()
+        assert cpu_seconds(d.pid) - cpu0 < 0.75, d.describe()
+    finally:
+        for s in conns:
+            s.close()
+    # The backlog drains, the clients are answered or closed, and then a
+    # new client is served again.
+    d.wait_until(lambda: ask(renewd.socket, b'{"v":1,"cmd":"version"}\n')
+                 .get("ok"), "an answer after the back-off", timeout=20)
+    status_quickly(renewd, d)
+    assert d.stop() == 0, d.describe()
+
+
+def cpu_seconds(pid) -> float:
+    """User + system CPU time of a process so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
