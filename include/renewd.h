@@ -5,6 +5,7 @@
 #define RENEWD_RENEWD_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <openssl/x509.h>
 
@@ -82,6 +83,87 @@ void		 watch_stop(struct watch *);
 size_t		 watch_save_all(struct watch *);
 /* Call after the probe engine is freed (no probe callback can come). */
 void		 watch_free(struct watch *);
+
+/* For the control socket: a target by name or position (in the config's
+ * order), what is known of it, and the admin's actions. The view's
+ * pointers last until the next reload (watch_generation() changes). */
+struct watch_view {
+	const char		*name;
+	const struct config	*cfg;
+	const struct cal_rules	*rules;
+	const struct target_conf *tc;
+	const struct target_state *st;	/* NULL: its state file cannot be
+					 * read; not watched */
+	time_t			 next_probe;	/* 0: queued or running */
+	int			 probing;
+	int			 queued;
+	unsigned		 failures;	/* failed probes in a row */
+	int			 saved;		/* the state file is up to date */
+};
+unsigned long	 watch_generation(const struct watch *);
+int		 watch_find(const struct watch *, const char *name,
+		    size_t *index);
+void		 watch_view(const struct watch *, size_t index,
+		    struct watch_view *);
+/* Probe target `index` as soon as the engine has room (again at once,
+ * when a probe of it is running); call watch_probe_kick() after queueing.
+ * With `cb`, cb(arg, slot, WATCH_PROBED) is called once a probe started
+ * after this call has ended and its result is in the state, or WATCH_GONE
+ * when the target is removed or the watch stops first; the waiter is
+ * freed after its callback, and *waiter can cancel it before. -1 when the
+ * target is not watched or the watch stopped. */
+#define WATCH_GONE	0
+#define WATCH_PROBED	1
+typedef void (*watch_probe_cb)(void *arg, size_t slot, int outcome);
+struct watch_waiter;
+int		 watch_probe_now(struct watch *, size_t index, watch_probe_cb,
+		    void *arg, size_t slot, struct watch_waiter **waiter);
+void		 watch_probe_kick(struct watch *);
+void		 watch_waiter_cancel(struct watch_waiter *);
+/* policy_mark() on the target; the state is evaluated and saved before
+ * this returns (see watch_view's `saved`). 0 (*changed 0 when it was
+ * already so), or -1 with the reason in err (refused, not watched). */
+int		 watch_mark(struct watch *, size_t index, enum policy_mark,
+		    const char *note, time_t now, int *changed, char *err,
+		    size_t errlen);
+/* policy_reset(): the state is saved and a probe queued; the new cycle
+ * starts from what that probe sees. 0, or -1 (not watched). */
+int		 watch_reset(struct watch *, size_t index, const char *note,
+		    time_t now, char *err, size_t errlen);
+
+/*
+ * queue.c: the notifications the sink holds that are not delivered yet
+ * (renewctl queue), oldest first. 0 and the list (free it with
+ * queue_items_free), or -1 when the sink cannot tell. The log sink holds
+ * none: the list is empty until the mail outbox fills it.
+ */
+struct queue_item {
+	char			 id[96];	/* the notice's id */
+	char			*target;
+	enum notice_kind	 kind;
+	time_t			 due;		/* when it fell due */
+	time_t			 queued;	/* when the sink took it */
+	unsigned		 attempts;	/* deliveries tried */
+	time_t			 next_attempt;	/* 0: as soon as possible */
+	char			*last_error;	/* NULL: none yet */
+};
+int		 queue_list(struct sink *, struct queue_item **, size_t *);
+void		 queue_items_free(struct queue_item *, size_t);
+
+/*
+ * control.c: the control socket (renewctl). control_new() claims the
+ * socket (refusing when a live renewd answers on it, replacing a stale
+ * one) before the targets are loaded; control_start() serves it on the
+ * loop once the watch exists. `reload` is what SIGHUP does: 0, or -1 with
+ * the config's errors in `errors`.
+ */
+struct control;
+typedef int (*control_reload_cb)(void *arg, struct strlist *errors);
+struct control	*control_new(struct event_base *, const struct config *);
+void		 control_start(struct control *, struct watch *,
+		    struct sink *, control_reload_cb reload, void *arg);
+/* Close every client and the socket, and remove its file. */
+void		 control_free(struct control *);
 
 /* daemon.c: the service, in the foreground, until SIGTERM/SIGINT. Takes
  * `cfg` (loaded from `path`, which SIGHUP reads again). Exit code. */

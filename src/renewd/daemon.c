@@ -6,7 +6,8 @@
  * Start-up order: the state directory (created 0700 when missing, locked
  * so that a second renewd cannot share it, cleared of temp files a killed
  * writer left), the trust anchors, the event base, the probe engine, the
- * sink, the signals, then every target's state and schedule.
+ * sink, the signals, the control socket (claimed before the targets are
+ * loaded, served once they are), then every target's state and schedule.
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -41,6 +42,7 @@ struct daemon {
 	struct outbox		*outbox;
 	struct mailer		*mailer;
 	struct watch		*watch;
+	struct control		*control;
 	struct event		*ev_hup;
 	struct event		*ev_term;
 	struct event		*ev_int;
@@ -131,32 +133,40 @@ daemon_state_dir(const char *dir)
 	return fd;
 }
 
-static void
-daemon_reload(struct daemon *d)
+/* Read the config again (SIGHUP, renewctl reload): 0, or -1 with its
+ * errors in `errors` (logged; the config in use is kept). */
+static int
+daemon_reload(struct daemon *d, const char *why, struct strlist *errors)
 {
-	struct strlist errors = { 0 };
 	struct config *cfg;
 
 	sdnotify_reloading();
-	log_info("SIGHUP: reloading the configuration from %s", d->path);
-	if ((cfg = config_load(d->path, &errors)) == NULL) {
-		for (size_t i = 0; i < errors.n; i++)
-			log_warnx("%s", errors.v[i]);
+	log_info("%s: reloading the configuration from %s", why, d->path);
+	if ((cfg = config_load(d->path, errors)) == NULL) {
+		for (size_t i = 0; i < errors->n; i++)
+			log_warnx("%s", errors->v[i]);
 		log_warnx("%s: %zu error%s: the configuration in use is kept",
-		    d->path, errors.n, errors.n == 1 ? "" : "s");
+		    d->path, errors->n, errors->n == 1 ? "" : "s");
 		log_event(LOG_WARNING, LOG_MID_CONFIG_RELOAD_FAILED, NULL,
 		    LOG_NO_DAYS, NULL, NULL, "%s: configuration kept", d->path);
-	} else {
-		watch_reload(d->watch, cfg);
-		sink_outbox_set_config(d->sink, watch_config(d->watch));
-		mailer_set_config(d->mailer, watch_config(d->watch));
-		/* a corrected [mail] gets another chance at refused mail */
-		(void)outbox_retry(d->outbox, time(NULL));
-		log_event(LOG_INFO, LOG_MID_CONFIG_RELOADED, NULL, LOG_NO_DAYS,
-		    NULL, NULL, "%s: configuration reloaded", d->path);
+		sdnotify_ready();
+		return -1;
 	}
-	strlist_free(&errors);
+	watch_reload(d->watch, cfg);
+	sink_outbox_set_config(d->sink, watch_config(d->watch));
+	mailer_set_config(d->mailer, watch_config(d->watch));
+	/* a corrected [mail] gets another chance at refused mail */
+	(void)outbox_retry(d->outbox, time(NULL));
+	log_event(LOG_INFO, LOG_MID_CONFIG_RELOADED, NULL, LOG_NO_DAYS, NULL,
+	    NULL, "%s: configuration reloaded", d->path);
 	sdnotify_ready();
+	return 0;
+}
+
+static int
+daemon_control_reload(void *arg, struct strlist *errors)
+{
+	return daemon_reload(arg, "renewctl reload", errors);
 }
 
 static void
@@ -166,9 +176,13 @@ daemon_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	switch (sig) {
-	case SIGHUP:
-		daemon_reload(d);
+	case SIGHUP: {
+		struct strlist errors = { 0 };
+
+		(void)daemon_reload(d, "SIGHUP", &errors);
+		strlist_free(&errors);
 		break;
+	}
 	case SIGTERM:
 	case SIGINT:
 		sdnotify_stopping();
@@ -274,6 +288,8 @@ static void
 daemon_free(struct daemon *d)
 {
 	daemon_signals_free(d);
+	control_free(d->control);
+	d->control = NULL;
 	if (d->engine != NULL)
 		probe_engine_free(d->engine);
 	watch_free(d->watch);
@@ -321,8 +337,11 @@ daemon_run(const char *path, struct config *cfg)
 		log_warnx("cannot set up the signal handlers");
 		goto fail;
 	}
+	if ((d.control = control_new(d.base, cfg)) == NULL)
+		goto fail;
 	d.watch = watch_new(d.base, d.engine, d.sink, d.state_dir, cfg);
 	cfg = NULL;
+	control_start(d.control, d.watch, d.sink, daemon_control_reload, &d);
 	daemon_ready(&d);
 
 	if (event_base_dispatch(d.base) == -1) {
@@ -333,6 +352,8 @@ daemon_run(const char *path, struct config *cfg)
 
 	/* (systemd integration: STOPPING=1 goes here.) */
 	daemon_signals_free(&d);
+	control_free(d.control);
+	d.control = NULL;
 	watch_stop(d.watch);
 	probe_engine_free(d.engine);
 	d.engine = NULL;
@@ -344,6 +365,8 @@ daemon_run(const char *path, struct config *cfg)
 	return 0;
 fail:
 	daemon_signals_free(&d);
+	control_free(d.control);
+	d.control = NULL;
 	if (d.engine != NULL) {
 		probe_engine_free(d.engine);
 		d.engine = NULL;

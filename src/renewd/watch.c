@@ -72,6 +72,10 @@ struct wtarget {
 	struct policy_notice	*pending;	/* not yet taken by the sink */
 	size_t			 npending;
 	TAILQ_ENTRY(wtarget)	 entry;		/* w->queue or w->gone */
+	unsigned long		 nprobes;	/* probes started */
+	int			 again;		/* probe again at once after
+						 * the running one */
+	TAILQ_HEAD(, watch_waiter) waiters;	/* renewctl probe --wait */
 };
 TAILQ_HEAD(wtarget_list, wtarget);
 
@@ -89,10 +93,23 @@ struct watch {
 	size_t			 running;
 	size_t			 running_max;
 	int			 stopped;
+	unsigned long		 generation;	/* reloads */
+};
+
+/* Someone waiting for the next probe of a target to end. */
+struct watch_waiter {
+	struct wtarget		*t;
+	unsigned long		 after;		/* done once t->nprobes > after
+						 * and that probe ended */
+	watch_probe_cb		 cb;
+	void			*arg;
+	size_t			 slot;
+	TAILQ_ENTRY(watch_waiter) entry;
 };
 
 static void	watch_wake(evutil_socket_t, short, void *);
 static void	watch_probe_done(struct target_result *, void *);
+static void	wtarget_waiters_done(struct wtarget *, int);
 
 /* ---- configs ---------------------------------------------------------- */
 
@@ -291,6 +308,7 @@ watch_kick(struct watch *w)
 			continue;
 		}
 		t->probing = 1;
+		t->nprobes++;
 		t->probe_conf = w->conf;
 		w->conf->refs++;
 		w->running++;
@@ -302,6 +320,7 @@ wtarget_free(struct wtarget *t)
 {
 	if (t == NULL)
 		return;
+	wtarget_waiters_done(t, WATCH_GONE);
 	if (t->timer != NULL)
 		event_free(t->timer);
 	state_free(t->st);
@@ -348,7 +367,13 @@ watch_probe_done(struct target_result *res, void *arg)
 	t->next_probe = schedule_next_probe(t->name, res->started, now,
 	    w->conf->cfg->poll_interval, wtarget_renewing(t), t->failures);
 	policy_obs_free(&obs);
+	if (t->again && !w->stopped) {
+		t->again = 0;
+		t->queued = 1;
+		TAILQ_INSERT_HEAD(&w->queue, t, entry);
+	}
 	wtarget_arm(t, now);
+	wtarget_waiters_done(t, WATCH_PROBED);
 done:
 	target_result_free(res);
 	wconf_unref(pc);
@@ -413,6 +438,7 @@ wtarget_new(struct watch *w, const struct target_conf *tc, time_t now)
 	t->w = w;
 	t->tc = tc;
 	t->name = xstrdup(tc->name);
+	TAILQ_INIT(&t->waiters);
 	if ((t->timer = evtimer_new(w->base, watch_wake, t)) == NULL)
 		fatalx("%s: cannot make a timer", __func__);
 	if (wtarget_load(t, &loaded))
@@ -429,6 +455,8 @@ wtarget_drop(struct watch *w, struct wtarget *t)
 		t->queued = 0;
 	}
 	evtimer_del(t->timer);
+	t->again = 0;
+	wtarget_waiters_done(t, WATCH_GONE);
 	if (t->npending > 0)
 		log_warnx("%s: removed with %zu notice%s not taken by the "
 		    "sink", t->name, t->npending, t->npending == 1 ? "" : "s");
@@ -497,6 +525,7 @@ watch_reload(struct watch *w, struct config *cfg)
 	size_t added = 0, removed = 0;
 	time_t now = time(NULL);
 
+	w->generation++;
 	if (strcmp(old->state_dir, cfg->state_dir) != 0)
 		log_warnx("state_dir: a change takes effect at the next start "
 		    "(still %s)", w->state_dir);
@@ -572,6 +601,8 @@ watch_stop(struct watch *w)
 	struct wtarget *t;
 
 	w->stopped = 1;
+	for (size_t i = 0; i < w->ntargets; i++)
+		wtarget_waiters_done(w->targets[i], WATCH_GONE);
 	while ((t = TAILQ_FIRST(&w->queue)) != NULL) {
 		TAILQ_REMOVE(&w->queue, t, entry);
 		t->queued = 0;
@@ -628,4 +659,181 @@ watch_free(struct watch *w)
 	}
 	free(w->state_dir);
 	free(w);
+}
+
+/* ---- the control socket's access (control.c) -------------------------- */
+
+/*
+ * Tell the waiters of `t` whose probe has ended (WATCH_PROBED), or every
+ * waiter (WATCH_GONE). One at a time from the head: a callback may cancel
+ * other waiters.
+ */
+static void
+wtarget_waiters_done(struct wtarget *t, int outcome)
+{
+	struct watch_waiter *ww;
+
+	for (;;) {
+		TAILQ_FOREACH(ww, &t->waiters, entry)
+			if (outcome == WATCH_GONE || t->nprobes > ww->after)
+				break;
+		if (ww == NULL)
+			return;
+		TAILQ_REMOVE(&t->waiters, ww, entry);
+		ww->cb(ww->arg, ww->slot, outcome);
+		free(ww);
+	}
+}
+
+unsigned long
+watch_generation(const struct watch *w)
+{
+	return w->generation;
+}
+
+int
+watch_find(const struct watch *w, const char *name, size_t *index)
+{
+	const struct config *cfg = w->conf->cfg;
+	const struct target_conf *tc;
+
+	if ((tc = config_find_target(cfg, name)) == NULL)
+		return -1;
+	*index = (size_t)(tc - cfg->targets);
+	return *index < w->ntargets ? 0 : -1;
+}
+
+void
+watch_view(const struct watch *w, size_t index, struct watch_view *v)
+{
+	const struct wtarget *t = w->targets[index];
+
+	memset(v, 0, sizeof(*v));
+	v->name = t->name;
+	v->cfg = w->conf->cfg;
+	v->rules = &w->conf->rules;
+	v->tc = t->tc;
+	v->st = t->st;
+	v->next_probe = t->queued || t->probing ? 0 : t->next_probe;
+	v->probing = t->probing;
+	v->queued = t->queued;
+	v->failures = t->failures;
+	v->saved = !t->dirty;
+}
+
+/* Put the target at the head of the probe queue (or probe it again once
+ * the running probe ends). */
+static void
+wtarget_probe_soon(struct wtarget *t)
+{
+	struct watch *w = t->w;
+
+	if (t->probing)
+		t->again = 1;
+	else {
+		if (t->queued)
+			TAILQ_REMOVE(&w->queue, t, entry);
+		t->queued = 1;
+		TAILQ_INSERT_HEAD(&w->queue, t, entry);
+	}
+}
+
+int
+watch_probe_now(struct watch *w, size_t index, watch_probe_cb cb, void *arg,
+    size_t slot, struct watch_waiter **waiter)
+{
+	struct wtarget *t = w->targets[index];
+	struct watch_waiter *ww;
+
+	if (waiter != NULL)
+		*waiter = NULL;
+	if (w->stopped || t->st == NULL)
+		return -1;
+	if (cb != NULL) {
+		ww = xcalloc(1, sizeof(*ww));
+		ww->t = t;
+		ww->after = t->nprobes;
+		ww->cb = cb;
+		ww->arg = arg;
+		ww->slot = slot;
+		TAILQ_INSERT_TAIL(&t->waiters, ww, entry);
+		if (waiter != NULL)
+			*waiter = ww;
+	}
+	wtarget_probe_soon(t);
+	return 0;
+}
+
+void
+watch_probe_kick(struct watch *w)
+{
+	watch_kick(w);
+}
+
+void
+watch_waiter_cancel(struct watch_waiter *ww)
+{
+	if (ww == NULL)
+		return;
+	TAILQ_REMOVE(&ww->t->waiters, ww, entry);
+	free(ww);
+}
+
+int
+watch_mark(struct watch *w, size_t index, enum policy_mark mark,
+    const char *note, time_t now, int *changed, char *err, size_t errlen)
+{
+	struct wtarget *t = w->targets[index];
+	int rc;
+
+	*changed = 0;
+	if (t->st == NULL) {
+		snprintf(err, errlen, "%s: not watched: its state file cannot "
+		    "be read", t->name);
+		return -1;
+	}
+	if ((rc = policy_mark(t->st, mark, now, note, err, errlen)) == -1)
+		return -1;
+	if (rc == 0) {
+		char *clean = note != NULL ? rd_sanitize(note, strlen(note)) :
+		    NULL;
+
+		*changed = 1;
+		log_info("%s: marked %s%s%s", t->name,
+		    mark == POLICY_MARK_APPLIED ? "applied" : "issued",
+		    clean != NULL ? ": " : "", clean != NULL ? clean : "");
+		free(clean);
+		t->dirty = 1;
+		wtarget_evaluate(t, NULL, now);
+		wtarget_arm(t, now);
+	}
+	return 0;
+}
+
+int
+watch_reset(struct watch *w, size_t index, const char *note, time_t now,
+    char *err, size_t errlen)
+{
+	struct wtarget *t = w->targets[index];
+	char *clean;
+
+	if (t->st == NULL) {
+		snprintf(err, errlen, "%s: not watched: its state file cannot "
+		    "be read", t->name);
+		return -1;
+	}
+	clean = note != NULL ? rd_sanitize(note, strlen(note)) : NULL;
+	policy_reset(t->st, now, note);
+	log_info("%s: reset: tracking starts afresh%s%s", t->name,
+	    clean != NULL ? ": " : "", clean != NULL ? clean : "");
+	free(clean);
+	/* The new cycle starts from what the next probe sees, not from the
+	 * old observation. */
+	t->dirty = 1;
+	t->next_eval = 0;
+	wtarget_flush(t);
+	wtarget_probe_soon(t);
+	wtarget_arm(t, now);
+	watch_kick(w);
+	return 0;
 }
