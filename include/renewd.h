@@ -48,6 +48,8 @@ struct outbox;
 struct sink	*sink_outbox_new(struct outbox *, const struct config *);
 /* After a reload: compose with the new [mail], [webhook] and lang. */
 void		 sink_outbox_set_config(struct sink *, const struct config *);
+/* The outbox behind a sink, or NULL (the log sink). */
+struct outbox	*sink_outbox(const struct sink *);
 int		 sink_submit(struct sink *, const struct policy_notice *,
 		    const struct target_conf *, const struct target_state *);
 void		 sink_free(struct sink *);
@@ -133,13 +135,16 @@ int		 watch_reset(struct watch *, size_t index, const char *note,
 
 /*
  * queue.c: the notifications the sink holds that are not delivered yet
- * (renewctl queue), oldest first. 0 and the list (free it with
- * queue_items_free), or -1 when the sink cannot tell. The log sink holds
- * none: the list is empty until the mail outbox fills it.
+ * (renewctl queue), oldest first: the mail outbox's entries. 0 and the list
+ * (free it with queue_items_free), or -1 when the sink cannot tell. The log
+ * sink holds none.
  */
 struct queue_item {
 	char			 id[96];	/* the notice's id */
+	const char		*type;		/* "mail" | "webhook" */
 	char			*target;
+	char			*subject;
+	int			 failed;	/* refused: waits for a reload */
 	enum notice_kind	 kind;
 	time_t			 due;		/* when it fell due */
 	time_t			 queued;	/* when the sink took it */

@@ -576,6 +576,8 @@ daemon_human_queue(struct ctl *ctl, json_t *notices)
 		line(ctl, "%-24s  %-9s  %-20s  %5lld  %s", jsafe(q, "target"),
 		    jsafe(q, "kind"), when(jstr(q, "due"), a),
 		    json_integer_value(json_object_get(q, "attempts")),
+		    json_is_true(json_object_get(q, "failed")) ?
+		    "refused: fix [mail], then reload" :
 		    when(jstr(q, "next_attempt"), b));
 		if (jstr(q, "last_error") != NULL)
 			line(ctl, "  %s%s%s", col(ctl, C_DIM),

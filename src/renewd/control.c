@@ -370,14 +370,15 @@ control_queue(struct client *cl, const struct ctlproto_request *req)
 	for (size_t i = 0; i < n; i++) {
 		const struct queue_item *q = &items[i];
 
-		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o, s:o, "
-		    "s:i, s:o, s:o}", "id", q->id, "target",
-		    json_str_or_null(q->target), "kind",
-		    notice_kind_name(q->kind), "due", json_time_jst(q->due),
+		json_array_append_new(a, json_pack("{s:s, s:s, s:o, s:s, s:o, "
+		    "s:o, s:o, s:i, s:o, s:b, s:o}", "id", q->id, "type",
+		    q->type, "target", json_str_or_null(q->target), "kind",
+		    notice_kind_name(q->kind), "subject",
+		    json_str_or_null(q->subject), "due", json_time_jst(q->due),
 		    "queued", json_time_utc(q->queued), "attempts",
 		    (int)q->attempts, "next_attempt", q->next_attempt != 0 ?
-		    json_time_utc(q->next_attempt) : json_null(),
-		    "last_error", json_str_or_null(q->last_error)));
+		    json_time_utc(q->next_attempt) : json_null(), "failed",
+		    q->failed, "last_error", json_str_or_null(q->last_error)));
 	}
 	queue_items_free(items, n);
 	client_ok(cl, json_pack("{s:o}", "notices", a));

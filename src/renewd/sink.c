@@ -191,3 +191,11 @@ sink_outbox_set_config(struct sink *s, const struct config *cfg)
 	if (s->submit == sink_outbox_submit)
 		((struct sink_outbox *)s)->cfg = cfg;
 }
+
+struct outbox *
+sink_outbox(const struct sink *s)
+{
+	if (s->submit != sink_outbox_submit)
+		return NULL;
+	return ((const struct sink_outbox *)s)->outbox;
+}

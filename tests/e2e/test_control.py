@@ -179,9 +179,21 @@ def test_show_history_queue_version(renewd, serve):
     assert hj.data["target"] == NAME
     assert [e["event"] for e in hj.data["history"]] == events
 
+    # The test's [mail] points at a closed port: the reminder waits in the
+    # outbox, retried with backoff.
+    qj = d.wait_until(lambda: (r := ctl(renewd, "queue", json_out=True))
+                      and r.data["notices"]
+                      and r.data["notices"][0]["attempts"] >= 1 and r,
+                      "the reminder tried once")
+    n = qj.data["notices"]
+    assert len(n) == 1, n
+    assert n[0]["target"] == NAME and n[0]["kind"] == "reminder"
+    assert n[0]["type"] == "mail" and n[0]["failed"] is False
+    assert n[0]["id"].endswith("/reminder-45") and n[0]["last_error"]
+    assert n[0]["next_attempt"] is not None
     q = ctl(renewd, "queue")
-    assert q.rc == 0 and "No notification is waiting" in q.stdout
-    assert ctl(renewd, "queue", json_out=True).data == {"notices": []}
+    assert q.rc == 0, q.describe()
+    assert NAME in q.stdout and "reminder" in q.stdout, q.stdout
 
     v = ctl(renewd, "version")
     assert re.fullmatch(r"renewctl version \S+\nrenewd version \S+ "
