@@ -14,7 +14,9 @@
 
 #define RENEWD_CA_FILE_MAX	(64u * 1024 * 1024)
 
+struct cal_rules;
 struct event_base;
+struct metrics_probe;
 struct probe_engine;
 
 /* once.c: probe every target once, print the report; returns the exit code
@@ -71,12 +73,39 @@ struct watch	*watch_new(struct event_base *, struct probe_engine *,
 void		 watch_reload(struct watch *, struct config *cfg);
 const struct config *watch_config(const struct watch *);
 size_t		 watch_ntargets(const struct watch *);
+/* A read-only look at target i < watch_ntargets(), for reports (metrics);
+ * the pointers are good until the loop runs again. */
+struct watch_view {
+	const struct target_conf	*conf;
+	const struct target_state	*state;	/* NULL: state file unreadable,
+						 * not watched */
+	const struct metrics_probe	*probe;	/* the last probe, or NULL */
+};
+void		 watch_view(const struct watch *, size_t i, struct watch_view *);
+const struct cal_rules *watch_rules(const struct watch *);
 /* Stop every timer; no probe is started after this. */
 void		 watch_stop(struct watch *);
 /* Save every state not saved yet; the number that could not be saved. */
 size_t		 watch_save_all(struct watch *);
 /* Call after the probe engine is freed (no probe callback can come). */
 void		 watch_free(struct watch *);
+
+/*
+ * metrics.c: Prometheus /metrics over HTTP on `listen` (metrics_listen),
+ * served from the watch; NULL when it cannot listen (logged). The
+ * counters are kept whether or not a server runs.
+ */
+struct metrics;
+struct metrics	*metrics_new(struct event_base *, const char *listen,
+		    struct watch *);
+/* After a reload: metrics_listen is read at start-up only (logged). */
+void		 metrics_reload(const struct config *old,
+		    const struct config *cfg);
+void		 metrics_free(struct metrics *);
+void		 metrics_count_probe(int ok);
+void		 metrics_count_notice(enum notice_kind, int sent);
+/* Where renewd_mail_queue_length comes from (the outbox); 0 without. */
+void		 metrics_set_mail_queue(size_t (*)(void *), void *);
 
 /* daemon.c: the service, in the foreground, until SIGTERM/SIGINT. Takes
  * `cfg` (loaded from `path`, which SIGHUP reads again). Exit code. */

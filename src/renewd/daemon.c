@@ -6,7 +6,8 @@
  * Start-up order: the state directory (created 0700 when missing, locked
  * so that a second renewd cannot share it, cleared of temp files a killed
  * writer left), the trust anchors, the event base, the probe engine, the
- * sink, the signals, then every target's state and schedule.
+ * sink, the signals, then every target's state and schedule, and the
+ * metrics server (metrics_listen).
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -36,6 +37,7 @@ struct daemon {
 	struct probe_engine	*engine;
 	struct sink		*sink;
 	struct watch		*watch;
+	struct metrics		*metrics;	/* NULL: no metrics_listen */
 	struct event		*ev_hup;
 	struct event		*ev_term;
 	struct event		*ev_int;
@@ -138,8 +140,10 @@ daemon_reload(struct daemon *d)
 			log_warnx("%s", errors.v[i]);
 		log_warnx("%s: %zu error%s: the configuration in use is kept",
 		    d->path, errors.n, errors.n == 1 ? "" : "s");
-	} else
+	} else {
+		metrics_reload(watch_config(d->watch), cfg);
 		watch_reload(d->watch, cfg);
+	}
 	strlist_free(&errors);
 	/* (... and READY=1 again here.) */
 }
@@ -212,6 +216,8 @@ static void
 daemon_free(struct daemon *d)
 {
 	daemon_signals_free(d);
+	metrics_free(d->metrics);
+	d->metrics = NULL;
 	if (d->engine != NULL)
 		probe_engine_free(d->engine);
 	watch_free(d->watch);
@@ -257,6 +263,10 @@ daemon_run(const char *path, struct config *cfg)
 	}
 	d.watch = watch_new(d.base, d.engine, d.sink, d.state_dir, cfg);
 	cfg = NULL;
+	if (watch_config(d.watch)->metrics_listen != NULL &&
+	    (d.metrics = metrics_new(d.base,
+	    watch_config(d.watch)->metrics_listen, d.watch)) == NULL)
+		goto fail;
 	daemon_ready(&d);
 
 	if (event_base_dispatch(d.base) == -1) {
@@ -267,6 +277,8 @@ daemon_run(const char *path, struct config *cfg)
 
 	/* (systemd integration: STOPPING=1 goes here.) */
 	daemon_signals_free(&d);
+	metrics_free(d.metrics);
+	d.metrics = NULL;
 	watch_stop(d.watch);
 	probe_engine_free(d.engine);
 	d.engine = NULL;
