@@ -44,6 +44,11 @@ struct sink {
 };
 /* Writes each notice to the log (log_info), with its id. */
 struct sink	*sink_log_new(void);
+struct outbox;
+/* Each notice is written to the outbox before it is accepted. */
+struct sink	*sink_outbox_new(struct outbox *, const struct config *);
+/* After a reload: compose with the new [mail], [webhook] and lang. */
+void		 sink_outbox_set_config(struct sink *, const struct config *);
 int		 sink_submit(struct sink *, const struct policy_notice *,
 		    const struct target_conf *, const struct target_state *);
 void		 sink_free(struct sink *);

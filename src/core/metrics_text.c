@@ -316,7 +316,8 @@ metrics_globals(struct metrics_out *o, const struct metrics_global *g,
 	metrics_sample(o->b, "renewd_targets", NULL, 0, (double)ntargets);
 
 	metrics_family(o->b, "renewd_mail_queue_length", "gauge",
-	    "Notification mails waiting in the outbox.");
+	    "Notification mails in the outbox not accepted by the mail "
+	    "server yet.");
 	metrics_sample(o->b, "renewd_mail_queue_length", NULL, 0,
 	    (double)g->mail_queue_length);
 
@@ -331,8 +332,8 @@ metrics_globals(struct metrics_out *o, const struct metrics_global *g,
 	}
 
 	metrics_family(o->b, "renewd_notifications_total", "counter",
-	    "Notices handed to the sender since start, by kind and result "
-	    "(sent: taken, failed: refused and offered again later).");
+	    "Notices handed to the outbox since start, by kind and result "
+	    "(sent: taken, failed: not taken, offered again later).");
 	l[0].name = "kind";
 	l[1].name = "result";
 	for (int k = 0; k < NOTICE_KIND_COUNT; k++) {

@@ -55,11 +55,23 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "  -c FILE           thresholds, remind_at and [ca] from FILE\n"
 	    "                    (default: the built-in defaults)\n",
 	    cmd_plan, 0 },
-	{ "check-csr", "FILE", "lint a certificate signing request (step 2)",
-	    NULL, cmd_unavailable, 0 },
-	{ "check-bundle", "--cert F --chain F [--key F]",
+	{ "check-csr", "FILE [--name HOST]",
+	    "lint a certificate signing request (step 2)",
+	    "  FILE              the CSR, PEM or DER; - reads standard input\n"
+	    "  --name HOST       the CN must be this host name\n",
+	    cmd_check_csr, 0 },
+	{ "check-bundle",
+	    "--cert F --chain F [--key F] [--ca-file F] [--name HOST]",
 	    "check a certificate bundle before installing it (step 5)",
-	    NULL, cmd_unavailable, 0 },
+	    "  --cert F          the server certificate (PEM or DER)\n"
+	    "  --chain F         the intermediate CA certificate (PEM): the\n"
+	    "                    3-tier chain without cross-root\n"
+	    "  --key F           the private key made with the CSR (PEM or\n"
+	    "                    DER, not encrypted): must match the cert\n"
+	    "  --ca-file F       trust anchors (default\n"
+	    "                    " CHECK_CA_FILE_DEFAULT ")\n"
+	    "  --name HOST       the certificate must cover this host name\n",
+	    cmd_check_bundle, 0 },
 	{ "version", "", "print renewctl's version", NULL, cmd_version, 0 },
 	{ "help", "[COMMAND]", "show this help, or a command's", NULL,
 	    cmd_help, 0 },
@@ -88,8 +100,8 @@ usage_all(FILE *f)
 	    "Colour only on a terminal, never with NO_COLOR set.\n"
 	    "\n"
 	    "Exit status (as for `renewd --once`): 0 ok, 1 warning, 2 critical,\n"
-	    "3 unknown: a usage error, a bad config, the daemon out of reach,\n"
-	    "or a command that is not available.\n",
+	    "3 unknown: a usage error, a bad config, a file that cannot be\n"
+	    "read, the daemon out of reach, or a command that is not available.\n",
 	    CTL_SOCKET_DEFAULT);
 }
 
@@ -274,7 +286,7 @@ cmd_help(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 }
 
 /*
- * The daemon's commands and the offline checks arrive later. Their options
+ * The daemon's commands arrive later. Their options
  * are still checked (and --help works) so that scripts fail the same way.
  */
 static int

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "calendar.h"
+#include "check.h"
 #include "config.h"
 
 /* Exit status, as for `renewd --once` (the monitoring-plugins convention). */
@@ -52,12 +53,27 @@ struct plan {
 	size_t			 nreminders;
 };
 
+#define CHECK_CA_FILE_DEFAULT	"/etc/ssl/certs/ca-certificates.crt"
+
+/* What check-csr and check-bundle looked at, and what they found. */
+struct check_view {
+	const char			*command;	/* "check-csr", ... */
+	const char			*file;		/* the CSR, or --cert */
+	const char			*chain;		/* --chain, or NULL */
+	const char			*key;		/* --key, or NULL */
+	const char			*ca_file;	/* anchors used, or NULL */
+	const char			*name;		/* --name, or NULL */
+	const struct check_report	*report;	/* NULL: unreadable */
+	const char			*error;		/* why, when unreadable */
+};
+
 /* An output format: every command prints through one of these. */
 struct output {
 	void	(*version)(struct ctl *, const char *);
 	void	(*windows)(struct ctl *, const struct maint_rule *,
 		    const struct window *, size_t, time_t after);
 	void	(*plan)(struct ctl *, const struct plan *);
+	void	(*check)(struct ctl *, const struct check_view *);
 };
 
 struct ctl {
@@ -95,6 +111,10 @@ void	 ctl_set_output(struct ctl *);
 /* cmd_calendar.c */
 int	 cmd_maintenance(struct ctl *, const struct ctl_cmd *, int, char **);
 int	 cmd_plan(struct ctl *, const struct ctl_cmd *, int, char **);
+
+/* cmd_check.c */
+int	 cmd_check_csr(struct ctl *, const struct ctl_cmd *, int, char **);
+int	 cmd_check_bundle(struct ctl *, const struct ctl_cmd *, int, char **);
 
 /* output.c */
 extern const struct output output_human;

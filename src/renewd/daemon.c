@@ -23,8 +23,11 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "mailer.h"
+#include "outbox.h"
 #include "probe.h"
 #include "renewd.h"
+#include "sdnotify.h"
 #include "state.h"
 #include "util.h"
 
@@ -36,11 +39,14 @@ struct daemon {
 	struct event_base	*base;
 	struct probe_engine	*engine;
 	struct sink		*sink;
+	struct outbox		*outbox;
+	struct mailer		*mailer;
 	struct watch		*watch;
 	struct metrics		*metrics;	/* NULL: no metrics_listen */
 	struct event		*ev_hup;
 	struct event		*ev_term;
 	struct event		*ev_int;
+	struct event		*ev_watchdog;
 };
 
 /* libevent's own messages go to the same log. */
@@ -133,19 +139,27 @@ daemon_reload(struct daemon *d)
 	struct strlist errors = { 0 };
 	struct config *cfg;
 
-	/* (systemd integration: RELOADING=1 goes here.) */
+	sdnotify_reloading();
 	log_info("SIGHUP: reloading the configuration from %s", d->path);
 	if ((cfg = config_load(d->path, &errors)) == NULL) {
 		for (size_t i = 0; i < errors.n; i++)
 			log_warnx("%s", errors.v[i]);
 		log_warnx("%s: %zu error%s: the configuration in use is kept",
 		    d->path, errors.n, errors.n == 1 ? "" : "s");
+		log_event(LOG_WARNING, LOG_MID_CONFIG_RELOAD_FAILED, NULL,
+		    LOG_NO_DAYS, NULL, NULL, "%s: configuration kept", d->path);
 	} else {
 		metrics_reload(watch_config(d->watch), cfg);
 		watch_reload(d->watch, cfg);
+		sink_outbox_set_config(d->sink, watch_config(d->watch));
+		mailer_set_config(d->mailer, watch_config(d->watch));
+		/* a corrected [mail] gets another chance at refused mail */
+		(void)outbox_retry(d->outbox, time(NULL));
+		log_event(LOG_INFO, LOG_MID_CONFIG_RELOADED, NULL, LOG_NO_DAYS,
+		    NULL, NULL, "%s: configuration reloaded", d->path);
 	}
 	strlist_free(&errors);
-	/* (... and READY=1 again here.) */
+	sdnotify_ready();
 }
 
 static void
@@ -160,16 +174,38 @@ daemon_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGTERM:
 	case SIGINT:
-		log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+		sdnotify_stopping();
+		log_event(LOG_INFO, LOG_MID_STOPPING, NULL, LOG_NO_DAYS, NULL,
+		    NULL, "%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 		if (event_base_loopbreak(d->base) == -1)
 			fatalx("cannot leave the event loop");
 		break;
 	}
 }
 
+static void
+daemon_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	sdnotify_watchdog_ping();
+}
+
 static int
 daemon_signals(struct daemon *d)
 {
+	uint64_t usec = sdnotify_watchdog_usec();
+
+	if (usec > 0) {
+		struct timeval tv = { (time_t)(usec / 2 / 1000000),
+		    (suseconds_t)(usec / 2 % 1000000) };
+
+		if ((d->ev_watchdog = event_new(d->base, -1, EV_PERSIST,
+		    daemon_watchdog, d)) == NULL ||
+		    event_add(d->ev_watchdog, &tv) == -1)
+			return -1;
+	}
 	if ((d->ev_hup = evsignal_new(d->base, SIGHUP, daemon_signal,
 	    d)) == NULL ||
 	    (d->ev_term = evsignal_new(d->base, SIGTERM, daemon_signal,
@@ -191,8 +227,9 @@ daemon_ready(const struct daemon *d)
 	const struct config *cfg = watch_config(d->watch);
 	size_t n = watch_ntargets(d->watch);
 
-	/* (systemd integration: READY=1 and STATUS= go here.) */
-	log_info("started: %zu target%s from %s, state in %s", n,
+	sdnotify_ready();
+	sdnotify_status("watching %zu target%s", n, n == 1 ? "" : "s");
+	log_event(LOG_INFO, LOG_MID_STARTED, NULL, LOG_NO_DAYS, NULL, NULL, "started: %zu target%s from %s, state in %s", n,
 	    n == 1 ? "" : "s", d->path, cfg->state_dir);
 }
 
@@ -207,7 +244,43 @@ daemon_signals_free(struct daemon *d)
 		event_free(d->ev_term);
 	if (d->ev_int != NULL)
 		event_free(d->ev_int);
-	d->ev_hup = d->ev_term = d->ev_int = NULL;
+	if (d->ev_watchdog != NULL)
+		event_free(d->ev_watchdog);
+	d->ev_hup = d->ev_term = d->ev_int = d->ev_watchdog = NULL;
+}
+
+/* renewd_mail_queue_length: mails not delivered yet (waiting, in flight,
+ * or refused and held until a reload). */
+static size_t
+daemon_mail_queue(void *arg)
+{
+	struct outbox_counts c;
+
+	outbox_counts(arg, &c);
+	return c.queued[OUTBOX_MAIL] + c.failed[OUTBOX_MAIL];
+}
+
+/* The mail outbox under state_dir, its mailer on the loop, and the sink
+ * that puts each notice into it before the state recording it is saved. */
+static int
+daemon_outbox(struct daemon *d, const struct config *cfg)
+{
+	char err[256];
+	char *dir = xasprintf("%s/%s", d->state_dir, OUTBOX_DIR);
+
+	d->outbox = outbox_open(dir, time(NULL), err, sizeof(err));
+	free(dir);
+	if (d->outbox == NULL) {
+		log_warnx("mail outbox: %s", err);
+		return -1;
+	}
+	if ((d->mailer = mailer_new(d->base, d->outbox, cfg)) == NULL) {
+		log_warnx("cannot start the mailer");
+		return -1;
+	}
+	d->sink = sink_outbox_new(d->outbox, cfg);
+	metrics_set_mail_queue(daemon_mail_queue, d->outbox);
+	return 0;
 }
 
 /* Free what was set up, in the reverse order; the engine goes before the
@@ -218,10 +291,14 @@ daemon_free(struct daemon *d)
 	daemon_signals_free(d);
 	metrics_free(d->metrics);
 	d->metrics = NULL;
+	metrics_set_mail_queue(NULL, NULL);
 	if (d->engine != NULL)
 		probe_engine_free(d->engine);
 	watch_free(d->watch);
 	sink_free(d->sink);
+	mailer_free(d->mailer);		/* before the outbox it drains */
+	if (d->outbox != NULL)
+		outbox_close(d->outbox);
 	if (d->base != NULL)
 		event_base_free(d->base);
 	if (d->trust != NULL)
@@ -256,7 +333,8 @@ daemon_run(const char *path, struct config *cfg)
 		log_warnx("cannot start the probe engine");
 		goto fail;
 	}
-	d.sink = sink_log_new();
+	if (daemon_outbox(&d, cfg) == -1)
+		goto fail;
 	if (daemon_signals(&d) == -1) {
 		log_warnx("cannot set up the signal handlers");
 		goto fail;

@@ -1,7 +1,7 @@
 /*
  * sink.c — the sender interface: where the notices decided by the policy
- * go. The only sink today writes them to the log; the mail outbox plugs in
- * behind the same submit().
+ * go. The log sink only writes them to the log; the outbox sink also writes
+ * them durably to the mail outbox, from which the mailer sends them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 
 #include "calendar.h"
 #include "log.h"
+#include "outbox.h"
 #include "renewd.h"
 #include "util.h"
 
@@ -80,17 +81,48 @@ sink_notice_summary(const struct policy_notice *n, char *buf, size_t len)
 	}
 }
 
+/* The journal's MESSAGE_ID for a notice kind (renewd.catalog). */
+static const char *
+sink_notice_message_id(const struct policy_notice *n)
+{
+	switch (n->kind) {
+	case NOTICE_REMINDER:
+		return LOG_MID_REMINDER;
+	case NOTICE_APPLY_BY:
+		return LOG_MID_APPLY_BY;
+	case NOTICE_OVERDUE:
+		return LOG_MID_OVERDUE;
+	case NOTICE_LAPSED:
+		return LOG_MID_LAPSED;
+	case NOTICE_INSTALL:
+		return LOG_MID_INSTALL;
+	case NOTICE_RENEWED:
+		return LOG_MID_RENEWED;
+	case NOTICE_PROBLEM:
+		break;
+	}
+	return LOG_MID_PROBLEM;
+}
+
+static void
+sink_log_notice(const struct policy_notice *n, const struct target_conf *tc)
+{
+	char summary[256];
+
+	sink_notice_summary(n, summary, sizeof(summary));
+	log_event(LOG_NOTICE, sink_notice_message_id(n), tc->name,
+	    n->expiry >= 0 ? n->days_left : LOG_NO_DAYS, NULL,
+	    notice_kind_name(n->kind), "notice %s %s (%s): %s", tc->name,
+	    sink_notice_label(n), n->id, summary);
+}
+
 static int
 sink_log_submit(struct sink *s, const struct policy_notice *n,
     const struct target_conf *tc, const struct target_state *st)
 {
-	char summary[256];
-
 	(void)s;
 	(void)st;
-	sink_notice_summary(n, summary, sizeof(summary));
-	log_info("notice %s %s (%s): %s", tc->name, sink_notice_label(n), n->id,
-	    summary);
+	sink_log_notice(n, tc);
 	return 0;
 }
 
@@ -109,4 +141,56 @@ sink_log_new(void)
 	s->submit = sink_log_submit;
 	s->free = sink_log_free;
 	return s;
+}
+
+/* --- the outbox sink -------------------------------------------------- */
+
+struct sink_outbox {
+	struct sink		 sink;		/* first: the generic part */
+	struct outbox		*outbox;	/* borrowed */
+	const struct config	*cfg;		/* borrowed, kept current */
+};
+
+/* Durable before accepted: 0 only once the notice is on disk (or was
+ * already queued or delivered under the same id). */
+static int
+sink_outbox_submit(struct sink *s, const struct policy_notice *n,
+    const struct target_conf *tc, const struct target_state *st)
+{
+	struct sink_outbox *so = (struct sink_outbox *)s;
+	char err[256];
+	int rc;
+
+	rc = outbox_submit(so->outbox, so->cfg, tc, st, n, n->at, err,
+	    sizeof(err));
+	if (rc == -1) {
+		log_warnx("%s: cannot queue %s: %s", tc->name, n->id, err);
+		return -1;
+	}
+	if (rc == 1)
+		sink_log_notice(n, tc);
+	else
+		log_debug("%s: %s was already queued or delivered", tc->name,
+		    n->id);
+	return 0;
+}
+
+struct sink *
+sink_outbox_new(struct outbox *ob, const struct config *cfg)
+{
+	struct sink_outbox *so = xcalloc(1, sizeof(*so));
+
+	so->sink.name = "outbox";
+	so->sink.submit = sink_outbox_submit;
+	so->sink.free = sink_log_free;
+	so->outbox = ob;
+	so->cfg = cfg;
+	return &so->sink;
+}
+
+void
+sink_outbox_set_config(struct sink *s, const struct config *cfg)
+{
+	if (s->submit == sink_outbox_submit)
+		((struct sink_outbox *)s)->cfg = cfg;
 }

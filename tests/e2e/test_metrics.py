@@ -180,7 +180,8 @@ def test_metrics_scrape(renewd, serve, servers, promtool):
     version = (REPO / "VERSION").read_text().strip()
     assert s.value("renewd_build_info", version=version) == 1
     assert s.value("renewd_targets") == 2
-    assert s.value("renewd_mail_queue_length") == 0
+    # The reminder's mail waits: nothing listens at the [mail] url.
+    assert s.value("renewd_mail_queue_length") == 1
     assert s.value("renewd_probes_total", result="success") >= 1
     assert s.value("renewd_probes_total", result="failure") >= 1
     assert s.value("renewd_notifications_total", kind="reminder",
@@ -259,6 +260,44 @@ def test_metrics_scrape(renewd, serve, servers, promtool):
     promtool_check(promtool, again.body)
     assert again.value("renewd_targets") == 2
     assert d.stop() == 0, d.describe()
+
+
+def test_metrics_mail_queue_drains(renewd, serve, promtool):
+    """renewd_mail_queue_length counts the outbox's mails until the SMTP
+    server has taken them."""
+    Controller = pytest.importorskip("aiosmtpd.controller").Controller
+
+    class Inbox:
+        def __init__(self):
+            self.n = 0
+
+        async def handle_DATA(self, server, session, envelope):
+            self.n += 1
+            return "250 2.0.0 queued"
+
+    srv = serve(names=[GOOD], not_before=-325, not_after=40)
+    port = unused_tcp_port()
+    inbox = Inbox()
+    smtp_port = unused_tcp_port()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    ctl.start()
+    try:
+        cfg = config(renewd, [Target(GOOD, port=srv.port,
+                                     addresses=[srv.host])], port,
+                     mail={"url": f"smtp://127.0.0.1:{smtp_port}"})
+        d = renewd.daemon(cfg)
+        d.wait_log(rf"{NOTICE_RE}{re.escape(GOOD)} reminder-45 ")
+        d.wait_until(lambda: inbox.n >= 1, "the reminder mail")
+        s = d.wait_until(
+            lambda: (x := scrape(port)).value(
+                "renewd_mail_queue_length") == 0 and x,
+            "an empty mail queue")
+        promtool_check(promtool, s.body)
+        assert s.value("renewd_notifications_total", kind="reminder",
+                       result="sent") == 1
+        assert d.stop() == 0, d.describe()
+    finally:
+        ctl.stop()
 
 
 def test_metrics_reload_and_many_scrapes(renewd, serve, promtool):

@@ -449,7 +449,6 @@ def test_unknown_command_and_options():
     ["status"], ["show", "www.example.jp"], ["history", "www.example.jp"],
     ["probe", "--all"], ["mark", "www.example.jp", "applied"],
     ["reset", "www.example.jp"], ["reload"], ["queue"],
-    ["check-csr", "x.csr"], ["check-bundle", "--cert", "a", "--chain", "b"],
 ])
 def test_later_commands_say_not_available(cmd):
     p = run(*cmd, check=False)

@@ -459,6 +459,14 @@ class Renewd:
             return None
 
     def state_files(self) -> List[str]:
+        """The files directly in state_dir (the targets' state files and
+        what is moved aside), not the mail outbox below it."""
+        if not self.state_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.state_dir.iterdir()
+                      if p.is_file())
+
+    def all_files(self) -> List[str]:
         """Every file under state_dir, relative (to see that --once wrote
         nothing)."""
         return sorted(str(p.relative_to(self.state_dir))
