@@ -15,7 +15,9 @@
 
 #define RENEWD_CA_FILE_MAX	(64u * 1024 * 1024)
 
+struct cal_rules;
 struct event_base;
+struct metrics_probe;
 struct probe_engine;
 
 /* once.c: probe every target once, print the report; returns the exit code
@@ -101,6 +103,7 @@ struct watch_view {
 	int			 queued;
 	unsigned		 failures;	/* failed probes in a row */
 	int			 saved;		/* the state file is up to date */
+	const struct metrics_probe *probe;	/* the last probe, or NULL */
 };
 unsigned long	 watch_generation(const struct watch *);
 int		 watch_find(const struct watch *, const char *name,
@@ -169,6 +172,23 @@ void		 control_start(struct control *, struct watch *,
 		    struct sink *, control_reload_cb reload, void *arg);
 /* Close every client and the socket, and remove its file. */
 void		 control_free(struct control *);
+
+/*
+ * metrics.c: Prometheus /metrics over HTTP on `listen` (metrics_listen),
+ * served from the watch; NULL when it cannot listen (logged). The
+ * counters are kept whether or not a server runs.
+ */
+struct metrics;
+struct metrics	*metrics_new(struct event_base *, const char *listen,
+		    struct watch *);
+/* After a reload: metrics_listen is read at start-up only (logged). */
+void		 metrics_reload(const struct config *old,
+		    const struct config *cfg);
+void		 metrics_free(struct metrics *);
+void		 metrics_count_probe(int ok);
+void		 metrics_count_notice(enum notice_kind, int sent);
+/* Where renewd_mail_queue_length comes from (the outbox); 0 without. */
+void		 metrics_set_mail_queue(size_t (*)(void *), void *);
 
 /* daemon.c: the service, in the foreground, until SIGTERM/SIGINT. Takes
  * `cfg` (loaded from `path`, which SIGHUP reads again). Exit code. */

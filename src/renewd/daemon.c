@@ -7,7 +7,8 @@
  * so that a second renewd cannot share it, cleared of temp files a killed
  * writer left), the trust anchors, the event base, the probe engine, the
  * sink, the signals, the control socket (claimed before the targets are
- * loaded, served once they are), then every target's state and schedule.
+ * loaded, served once they are), then every target's state and schedule,
+ * and the metrics server (metrics_listen).
  */
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -43,6 +44,7 @@ struct daemon {
 	struct mailer		*mailer;
 	struct watch		*watch;
 	struct control		*control;
+	struct metrics		*metrics;	/* NULL: no metrics_listen */
 	struct event		*ev_hup;
 	struct event		*ev_term;
 	struct event		*ev_int;
@@ -152,6 +154,7 @@ daemon_reload(struct daemon *d, const char *why, struct strlist *errors)
 		sdnotify_ready();
 		return -1;
 	}
+	metrics_reload(watch_config(d->watch), cfg);
 	watch_reload(d->watch, cfg);
 	sink_outbox_set_config(d->sink, watch_config(d->watch));
 	mailer_set_config(d->mailer, watch_config(d->watch));
@@ -260,6 +263,17 @@ daemon_signals_free(struct daemon *d)
 	d->ev_hup = d->ev_term = d->ev_int = d->ev_watchdog = NULL;
 }
 
+/* renewd_mail_queue_length: mails not delivered yet (waiting, in flight,
+ * or refused and held until a reload). */
+static size_t
+daemon_mail_queue(void *arg)
+{
+	struct outbox_counts c;
+
+	outbox_counts(arg, &c);
+	return c.queued[OUTBOX_MAIL] + c.failed[OUTBOX_MAIL];
+}
+
 /* The mail outbox under state_dir, its mailer on the loop, and the sink
  * that puts each notice into it before the state recording it is saved. */
 static int
@@ -279,6 +293,7 @@ daemon_outbox(struct daemon *d, const struct config *cfg)
 		return -1;
 	}
 	d->sink = sink_outbox_new(d->outbox, cfg);
+	metrics_set_mail_queue(daemon_mail_queue, d->outbox);
 	return 0;
 }
 
@@ -290,6 +305,9 @@ daemon_free(struct daemon *d)
 	daemon_signals_free(d);
 	control_free(d->control);
 	d->control = NULL;
+	metrics_free(d->metrics);
+	d->metrics = NULL;
+	metrics_set_mail_queue(NULL, NULL);
 	if (d->engine != NULL)
 		probe_engine_free(d->engine);
 	watch_free(d->watch);
@@ -342,6 +360,10 @@ daemon_run(const char *path, struct config *cfg)
 	d.watch = watch_new(d.base, d.engine, d.sink, d.state_dir, cfg);
 	cfg = NULL;
 	control_start(d.control, d.watch, d.sink, daemon_control_reload, &d);
+	if (watch_config(d.watch)->metrics_listen != NULL &&
+	    (d.metrics = metrics_new(d.base,
+	    watch_config(d.watch)->metrics_listen, d.watch)) == NULL)
+		goto fail;
 	daemon_ready(&d);
 
 	if (event_base_dispatch(d.base) == -1) {
@@ -354,6 +376,8 @@ daemon_run(const char *path, struct config *cfg)
 	daemon_signals_free(&d);
 	control_free(d.control);
 	d.control = NULL;
+	metrics_free(d.metrics);
+	d.metrics = NULL;
 	watch_stop(d.watch);
 	probe_engine_free(d.engine);
 	d.engine = NULL;

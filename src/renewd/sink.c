@@ -17,7 +17,10 @@ int
 sink_submit(struct sink *s, const struct policy_notice *n,
     const struct target_conf *tc, const struct target_state *st)
 {
-	return s->submit(s, n, tc, st);
+	int rc = s->submit(s, n, tc, st);
+
+	metrics_count_notice(n->kind, rc == 0);
+	return rc;
 }
 
 void

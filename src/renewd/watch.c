@@ -33,6 +33,7 @@
 
 #include "calendar.h"
 #include "log.h"
+#include "metrics.h"
 #include "policy.h"
 #include "probe.h"
 #include "renewd.h"
@@ -71,6 +72,8 @@ struct wtarget {
 	struct wconf		*probe_conf;	/* the running probe's config */
 	struct policy_notice	*pending;	/* not yet taken by the sink */
 	size_t			 npending;
+	struct metrics_probe	 probe;		/* the last probe (metrics) */
+	int			 has_probe;
 	TAILQ_ENTRY(wtarget)	 entry;		/* w->queue or w->gone */
 	unsigned long		 nprobes;	/* probes started */
 	int			 again;		/* probe again at once after
@@ -324,6 +327,7 @@ wtarget_free(struct wtarget *t)
 	if (t->timer != NULL)
 		event_free(t->timer);
 	state_free(t->st);
+	metrics_probe_free(&t->probe);
 	free(t->pending);
 	free(t->name);
 	free(t);
@@ -350,6 +354,10 @@ watch_probe_done(struct target_result *res, void *arg)
 	}
 	now = time(NULL);
 	policy_observation_from_result(res, &obs);
+	metrics_count_probe(obs.ok);
+	metrics_probe_free(&t->probe);
+	metrics_probe_from_result(&t->probe, res);
+	t->has_probe = 1;
 	if (obs.ok) {
 		char na[32];
 
@@ -414,6 +422,13 @@ wtarget_load(struct wtarget *t, int *loaded)
 	    sizeof(err))) {
 	case STATEFILE_LOADED:
 		*loaded = 1;
+		/* The saved observation is the last probe when that one
+		 * succeeded: its figures stand until the next probe. */
+		if (t->st->last_probe_ok && t->st->observation != NULL) {
+			metrics_probe_from_result(&t->probe,
+			    t->st->observation);
+			t->has_probe = 1;
+		}
 		return 1;
 	case STATEFILE_NEW:
 		return 1;
@@ -719,6 +734,7 @@ watch_view(const struct watch *w, size_t index, struct watch_view *v)
 	v->queued = t->queued;
 	v->failures = t->failures;
 	v->saved = !t->dirty;
+	v->probe = t->st != NULL && t->has_probe ? &t->probe : NULL;
 }
 
 /* Put the target at the head of the probe queue (or probe it again once
