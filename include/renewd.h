@@ -81,6 +81,16 @@ struct watch	*watch_new(struct event_base *, struct probe_engine *,
 void		 watch_reload(struct watch *, struct config *cfg);
 const struct config *watch_config(const struct watch *);
 size_t		 watch_ntargets(const struct watch *);
+/* What systemd's STATUS= line says: how many targets, how many need
+ * attention (a notice went out, a renewal is under way, a problem, a failed
+ * probe, or no state), and the nearest deadline. */
+struct watch_summary {
+	size_t		 targets;
+	size_t		 attention;
+	int		 nearest;		/* Japan day; -1: none known */
+	const char	*nearest_name;		/* valid until the loop runs */
+};
+void		 watch_summarize(const struct watch *, struct watch_summary *);
 /* Stop every timer; no probe is started after this. */
 void		 watch_stop(struct watch *);
 /* Save every state not saved yet; the number that could not be saved. */

@@ -23,6 +23,7 @@
 
 #include <event2/event.h>
 
+#include "calendar.h"
 #include "log.h"
 #include "mailer.h"
 #include "outbox.h"
@@ -49,7 +50,10 @@ struct daemon {
 	struct event		*ev_term;
 	struct event		*ev_int;
 	struct event		*ev_watchdog;
+	struct event		*ev_status;	/* STATUS= once a minute */
 };
+
+static void	daemon_status(evutil_socket_t, short, void *);
 
 /* libevent's own messages go to the same log. */
 static void
@@ -163,6 +167,7 @@ daemon_reload(struct daemon *d, const char *why, struct strlist *errors)
 	log_event(LOG_INFO, LOG_MID_CONFIG_RELOADED, NULL, LOG_NO_DAYS, NULL,
 	    NULL, "%s: configuration reloaded", d->path);
 	sdnotify_ready();
+	daemon_status(-1, 0, d);
 	return 0;
 }
 
@@ -210,7 +215,11 @@ static int
 daemon_signals(struct daemon *d)
 {
 	uint64_t usec = sdnotify_watchdog_usec();
+	struct timeval minute = { 60, 0 };
 
+	if ((d->ev_status = event_new(d->base, -1, EV_PERSIST, daemon_status,
+	    d)) == NULL || event_add(d->ev_status, &minute) == -1)
+		return -1;
 	if (usec > 0) {
 		struct timeval tv = { (time_t)(usec / 2 / 1000000),
 		    (suseconds_t)(usec / 2 % 1000000) };
@@ -235,6 +244,31 @@ daemon_signals(struct daemon *d)
 }
 
 /* Everything is set up and the loop is about to run. */
+/* systemd's STATUS= line, kept current once a minute. */
+static void
+daemon_status(evutil_socket_t fd, short what, void *arg)
+{
+	const struct daemon *d = arg;
+	struct watch_summary sum;
+	char day[16];
+
+	(void)fd;
+	(void)what;
+	watch_summarize(d->watch, &sum);
+	if (sum.nearest < 0) {
+		sdnotify_status("watching %zu target%s, %zu need%s attention",
+		    sum.targets, sum.targets == 1 ? "" : "s", sum.attention,
+		    sum.attention == 1 ? "s" : "");
+		return;
+	}
+	jday_format(sum.nearest, day);
+	sdnotify_status("watching %zu target%s, %zu need%s attention; "
+	    "nearest deadline %s (%s, %d days)", sum.targets,
+	    sum.targets == 1 ? "" : "s", sum.attention,
+	    sum.attention == 1 ? "s" : "", day, sum.nearest_name,
+	    sum.nearest - jday_from_time(time(NULL)));
+}
+
 static void
 daemon_ready(const struct daemon *d)
 {
@@ -242,7 +276,7 @@ daemon_ready(const struct daemon *d)
 	size_t n = watch_ntargets(d->watch);
 
 	sdnotify_ready();
-	sdnotify_status("watching %zu target%s", n, n == 1 ? "" : "s");
+	daemon_status(-1, 0, (void *)d);
 	log_event(LOG_INFO, LOG_MID_STARTED, NULL, LOG_NO_DAYS, NULL, NULL, "started: %zu target%s from %s, state in %s", n,
 	    n == 1 ? "" : "s", d->path, cfg->state_dir);
 }
@@ -260,7 +294,10 @@ daemon_signals_free(struct daemon *d)
 		event_free(d->ev_int);
 	if (d->ev_watchdog != NULL)
 		event_free(d->ev_watchdog);
+	if (d->ev_status != NULL)
+		event_free(d->ev_status);
 	d->ev_hup = d->ev_term = d->ev_int = d->ev_watchdog = NULL;
+	d->ev_status = NULL;
 }
 
 /* renewd_mail_queue_length: mails not delivered yet (waiting, in flight,

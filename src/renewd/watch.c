@@ -853,3 +853,35 @@ watch_reset(struct watch *w, size_t index, const char *note, time_t now,
 	watch_kick(w);
 	return 0;
 }
+
+void
+watch_summarize(const struct watch *w, struct watch_summary *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	sum->nearest = -1;
+	sum->targets = w->ntargets;
+	for (size_t i = 0; i < w->ntargets; i++) {
+		const struct wtarget *t = w->targets[i];
+		const struct target_state *st = t->st;
+		const struct cycle *c;
+
+		if (st == NULL) {
+			sum->attention++;
+			continue;
+		}
+		c = &st->cycle;
+		if ((st->last_probe != 0 && !st->last_probe_ok) ||
+		    (st->observation != NULL && st->observation->problems) ||
+		    (c->active && (c->state == CYCLE_NOTIFIED ||
+		    c->state == CYCLE_APPLIED || c->state == CYCLE_ISSUED ||
+		    c->state == CYCLE_LAPSED)))
+			sum->attention++;
+		if (c->active && c->state != CYCLE_LAPSED &&
+		    !(c->state == CYCLE_VERIFIED &&
+		    c->source == EXPIRY_CONTRACT) &&
+		    (sum->nearest < 0 || c->expiry < sum->nearest)) {
+			sum->nearest = c->expiry;
+			sum->nearest_name = t->name;
+		}
+	}
+}

@@ -82,11 +82,17 @@ def test_ready_status_reload_stop(renewd, serve, notify):
     notify.wait("READY=1", d)
     status = notify.wait("STATUS=", d)
     assert "\n" not in status and "1 target" in status, status
+    assert "attention" in status, status
 
+    d.wait_until(lambda: (st := renewd.state(NAME)) and st["cycle"],
+                 "the first probe")
     d.send(signal.SIGHUP)
     msg = notify.wait("RELOADING=1", d)
     assert "MONOTONIC_USEC=" in msg
     notify.wait("READY=1", d)
+    # After the reload the line names the deadline the probes have found.
+    status = notify.wait("STATUS=", d)
+    assert "nearest deadline" in status and NAME in status, status
 
     assert d.stop() == 0, d.describe()
     notify.wait("STOPPING=1", d)
