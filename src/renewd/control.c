@@ -46,6 +46,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,6 +63,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "renewd.h"
+#include "sdnotify.h"
 #include "status.h"
 #include "util.h"
 
@@ -110,6 +112,8 @@ struct control {
 	struct event_base	*base;
 	char			*path;
 	int			 fd;
+	int			 inherited;	/* passed by systemd: not ours
+						 * to remove */
 	dev_t			 dev;		/* of the socket file bound */
 	ino_t			 ino;
 	struct event		*ev_accept;
@@ -1102,14 +1106,29 @@ control_set_group(const char *path, const char *group)
 		    path, group);
 }
 
+static struct control *control_make(struct event_base *, int, const char *,
+		    int, dev_t, ino_t);
+
 struct control *
 control_new(struct event_base *base, const struct config *cfg)
 {
 	struct sockaddr_un sun;
-	struct control *c;
 	struct stat sb;
 	mode_t old;
 	int fd;
+
+	/* Socket activation (renewd.socket): systemd made, owns and removes
+	 * the socket; use it as it is. */
+	if ((fd = sdnotify_listen_fd()) != -1) {
+		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+		    fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) {
+			log_warn("%s: the socket passed by systemd", __func__);
+			return NULL;
+		}
+		log_info("control socket passed by systemd (%s in the "
+		    "configuration is not used)", cfg->socket);
+		return control_make(base, fd, cfg->socket, 1, 0, 0);
+	}
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -1148,12 +1167,24 @@ control_new(struct event_base *base, const struct config *cfg)
 		return NULL;
 	}
 
+	return control_make(base, fd, cfg->socket, 0, sb.st_dev, sb.st_ino);
+}
+
+/* The control around a listening socket; `inherited`: systemd's, which is
+ * never removed. */
+static struct control *
+control_make(struct event_base *base, int fd, const char *path,
+    int inherited, dev_t dev, ino_t ino)
+{
+	struct control *c;
+
 	c = xcalloc(1, sizeof(*c));
 	c->base = base;
-	c->path = xstrdup(cfg->socket);
+	c->path = xstrdup(path);
 	c->fd = fd;
-	c->dev = sb.st_dev;
-	c->ino = sb.st_ino;
+	c->inherited = inherited;
+	c->dev = dev;
+	c->ino = ino;
 	c->self = geteuid();
 	TAILQ_INIT(&c->clients);
 	if ((c->ev_accept = event_new(base, fd, EV_READ | EV_PERSIST,
@@ -1196,8 +1227,9 @@ control_free(struct control *c)
 	if (c->ev_backoff != NULL)
 		event_free(c->ev_backoff);
 	close(c->fd);
-	/* Remove the file only if it is still ours (not a successor's). */
-	if (lstat(c->path, &sb) == 0 && sb.st_dev == c->dev &&
+	/* Remove the file only if it is still ours (not a successor's, and
+	 * not systemd's). */
+	if (!c->inherited && lstat(c->path, &sb) == 0 && sb.st_dev == c->dev &&
 	    sb.st_ino == c->ino && unlink(c->path) == -1)
 		log_warn("cannot remove the control socket %s", c->path);
 	free(c->admin_group);
