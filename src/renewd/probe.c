@@ -867,6 +867,12 @@ conn_tls_start(struct probe_conn *c)
 	/* A server that just closes is a failed handshake all the same;
 	 * tell it apart as EOF rather than as an error. */
 	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	/*
+	 * Left enabled: on libevent 2.1, bufferevent_disable() before the
+	 * handshake completes takes the handshake's own events off the
+	 * socket and it stalls. Once it completes, conn_tls_event frees the
+	 * bufferevent before any application data could be read.
+	 */
 	bufferevent_setcb(c->bev, NULL, NULL, conn_tls_event, c);
 }
 
