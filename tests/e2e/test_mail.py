@@ -322,3 +322,37 @@ def test_busy_server_is_retried(tmp_path):
         assert "451 4.3.0 try again later" in out
         entry = json.loads(outbox_files(conf, ".mail")[0].read_text())
         assert entry["failed"] is False and entry["attempts"] == 1
+
+
+KINDS = ["reminder", "apply-by", "overdue", "lapsed", "install", "renewed",
+         "problem"]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_kind_reads_back(tmp_path, lang):
+    """Each notification kind, in each language, goes through a real SMTP
+    server and reads back as a proper message naming its kind and target,
+    with the text in the language asked for."""
+    with Smtp(Inbox()) as srv:
+        for kind in KINDS:
+            d = tmp_path / kind
+            d.mkdir()
+            drive(config(d, f"smtp://127.0.0.1:{srv.port}", lang=lang),
+                  "sent", kind=kind)
+        assert len(srv.handler.messages) == len(KINDS)
+        seen = []
+        for m in srv.handler.messages:
+            msg = parse(m["data"])
+            kind = msg["X-Renewd-Kind"]
+            seen.append(kind)
+            assert msg["X-Renewd-Target"] == "www.example.jp"
+            assert msg["Auto-Submitted"] == "auto-generated"
+            subject = str(msg["Subject"])
+            body = msg.get_content()
+            assert "www.example.jp" in subject, subject
+            # (the certificate's own O= is Japanese in both languages)
+            assert ("証明書" in body) == (lang == "ja"), (kind, body[:300])
+            assert ("certificate" in body) == (lang == "en"), \
+                (kind, body[:300])
+            assert "\r" not in subject and "\n" not in subject
+        assert sorted(seen) == sorted(KINDS)
