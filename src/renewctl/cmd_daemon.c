@@ -184,13 +184,29 @@ daemon_targets(const struct ctl_cmd *cmd, json_t *result)
 	return t;
 }
 
+/* Print a {"targets": [...]} answer (status, probe) and return the worst
+ * target's severity as the exit status. */
+static int
+daemon_print_targets(struct ctl *ctl, const struct ctl_cmd *cmd,
+    const struct ctlproto_response *resp)
+{
+	json_t *targets;
+
+	if ((targets = daemon_targets(cmd, resp->result)) == NULL)
+		return EXIT_UNKNOWN;
+	if (ctl->json)
+		daemon_print_json(ctl, resp->result);
+	else
+		daemon_human_status(ctl, targets);
+	return daemon_worst(targets);
+}
+
 int
 cmd_status(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	struct ctlproto_request req = { .cmd = CTLCMD_STATUS };
 	struct ctlproto_response resp;
 	struct daemon_args a;
-	json_t *targets;
 	int rv;
 
 	if ((rv = daemon_args(ctl, cmd, argc, argv, "", 0, 1, &a)) !=
@@ -199,15 +215,7 @@ cmd_status(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	req.target = a.pos[0];
 	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
 		return rv;
-	if ((targets = daemon_targets(cmd, resp.result)) == NULL)
-		rv = EXIT_UNKNOWN;
-	else {
-		if (ctl->json)
-			daemon_print_json(ctl, resp.result);
-		else
-			daemon_human_status(ctl, targets);
-		rv = daemon_worst(targets);
-	}
+	rv = daemon_print_targets(ctl, cmd, &resp);
 	ctlproto_response_free(&resp);
 	return rv;
 }
@@ -264,7 +272,6 @@ cmd_probe(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	struct ctlproto_request req = { .cmd = CTLCMD_PROBE };
 	struct ctlproto_response resp;
 	struct daemon_args a;
-	json_t *targets;
 	int rv;
 
 	if ((rv = daemon_args(ctl, cmd, argc, argv, "aw", 0, 1, &a)) !=
@@ -289,15 +296,7 @@ cmd_probe(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 		ctlproto_response_free(&resp);
 		return EXIT_OK;
 	}
-	if ((targets = daemon_targets(cmd, resp.result)) == NULL)
-		rv = EXIT_UNKNOWN;
-	else {
-		if (ctl->json)
-			daemon_print_json(ctl, resp.result);
-		else
-			daemon_human_status(ctl, targets);
-		rv = daemon_worst(targets);
-	}
+	rv = daemon_print_targets(ctl, cmd, &resp);
 	ctlproto_response_free(&resp);
 	return rv;
 }
