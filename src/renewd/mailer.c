@@ -365,6 +365,13 @@ setup(struct mailer *m, struct xfer *x, char *err, size_t errlen)
 	SET(CURLOPT_NOSIGNAL, 1L);
 	SET(CURLOPT_TIMEOUT_MS, m->conf.timeout_ms);
 	SET(CURLOPT_CONNECTTIMEOUT_MS, m->conf.timeout_ms);
+	/*
+	 * libcurl waits for some SMTP replies blocking the loop: the one to
+	 * the end of the message and, when the connection closes after an
+	 * error, the one to QUIT. The latter ignores the transfer's timeout
+	 * and would wait 120 s by default; bound every wait by the timeout.
+	 */
+	SET(CURLOPT_SERVER_RESPONSE_TIMEOUT, (m->conf.timeout_ms + 999) / 1000);
 	SET(CURLOPT_FORBID_REUSE, 1L);
 	SET(CURLOPT_VERBOSE, 1L);		/* for debug_cb only */
 	SET(CURLOPT_DEBUGFUNCTION, debug_cb);
@@ -599,6 +606,43 @@ mailer_set_hook(struct mailer *m, void (*fn)(void *), void *arg)
 	m->hook_arg = arg;
 }
 
+/*
+ * End the transfers still running, without a word to the server. Removing
+ * a running SMTP transfer from the multi handle is not enough: libcurl's
+ * SMTP "done" step takes the removal for the end of the message, sends the
+ * end-of-data line and waits for the reply, blocking, up to the transfer's
+ * timeout (a silent server holds the shutdown that long; a message cut
+ * short in its DATA could even be accepted, and then sent again whole after
+ * the restart). So each one is made to time out first: libcurl then drops
+ * the connection as a dead one, sending nothing more. A few rounds, as the
+ * timeout is only reached once a millisecond has passed since the start.
+ */
+static void
+abort_inflight(struct mailer *m)
+{
+	const struct timespec pause = { 0, 2 * 1000 * 1000 };
+	int running = 0;
+
+	for (int t = 0; t < OUTBOX_TYPE_COUNT; t++)
+		if (m->busy[t] != NULL) {
+			(void)curl_easy_setopt(m->busy[t]->easy,
+			    CURLOPT_TIMEOUT_MS, 1L);
+			running = 1;
+		}
+	for (int round = 0; running && round < 50; round++) {
+		CURLMsg *msg;
+		int left;
+
+		if (round > 0)
+			(void)nanosleep(&pause, NULL);
+		if (curl_multi_perform(m->multi, &running) != CURLM_OK)
+			break;
+		/* the outcome does not matter: the entry stays as it is */
+		while ((msg = curl_multi_info_read(m->multi, &left)) != NULL)
+			;
+	}
+}
+
 void
 mailer_free(struct mailer *m)
 {
@@ -606,6 +650,8 @@ mailer_free(struct mailer *m)
 		return;
 	if (m->ob != NULL)
 		outbox_set_hook(m->ob, NULL, NULL);
+	if (m->multi != NULL)
+		abort_inflight(m);
 	for (int t = 0; t < OUTBOX_TYPE_COUNT; t++) {
 		struct xfer *x = m->busy[t];
 

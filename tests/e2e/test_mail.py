@@ -10,12 +10,7 @@ http.server for the webhook, all on 127.0.0.1.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
-import os
-import socket
-import ssl
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,57 +19,11 @@ from pathlib import Path
 import pytest
 
 from helpers.renewd import build_dir, program_env
+from helpers.smtp import Inbox, Smtp, free_port, parse, server_tls_context
 
-aiosmtpd = pytest.importorskip("aiosmtpd")
-from aiosmtpd.controller import Controller  # noqa: E402
-from aiosmtpd.smtp import AuthResult  # noqa: E402
+from aiosmtpd.smtp import AuthResult  # noqa: E402  (helpers.smtp skips)
 
 TARGET = "www.example.jp"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """aiosmtpd handler that keeps what it accepted."""
-
-    def __init__(self, refuse: str | None = None):
-        self.messages = []
-        self.refuse = refuse
-
-    async def handle_RCPT(self, server, session, envelope, address, opts):
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.refuse:
-            return self.refuse
-        self.messages.append({
-            "from": envelope.mail_from,
-            "rcpt": list(envelope.rcpt_tos),
-            "data": envelope.original_content,
-            "tls": session.ssl is not None,
-            "auth": session.authenticated,
-        })
-        return "250 2.0.0 queued"
-
-
-class Smtp:
-    def __init__(self, handler, **kw):
-        self.port = free_port()
-        self.handler = handler
-        self.ctl = Controller(handler, hostname="127.0.0.1", port=self.port,
-                              **kw)
-
-    def __enter__(self):
-        self.ctl.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.ctl.stop()
 
 
 class Hooks(BaseHTTPRequestHandler):
@@ -141,10 +90,6 @@ def outbox_files(conf: Path, suffix: str):
     return sorted(f for f in d.iterdir() if f.name.endswith(suffix))
 
 
-def parse(data: bytes):
-    return email.message_from_bytes(data, policy=email.policy.default)
-
-
 def test_plain_smtp_japanese_once(tmp_path):
     with Smtp(Inbox()) as srv:
         conf = config(tmp_path, f"smtp://127.0.0.1:{srv.port}")
@@ -190,12 +135,8 @@ def test_iso2022jp(tmp_path):
 
 
 @pytest.fixture
-def tls_server_files(hier, tmp_path):
-    leaf = hier.leaf(names=["localhost"], ips=["127.0.0.1"])
-    chain = hier.pki.chain_file(leaf, hier.inter)
-    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    ctx.load_cert_chain(str(chain), str(leaf.key_path))
-    return ctx
+def tls_server_files(hier):
+    return server_tls_context(hier)
 
 
 def test_starttls_required_with_auth(tmp_path, hier, tls_server_files):
