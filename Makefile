@@ -11,6 +11,7 @@ BINDIR   ?= $(PREFIX)/bin
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR  ?=
 # systemd's directories: where pkg-config systemd puts them when PREFIX=/usr
 # (Debian 12: units in /lib/systemd/system), else under $(PREFIX)/lib.
@@ -150,6 +151,8 @@ install: all
 	install -m 0644 systemd/renewd.sysusers $(DESTDIR)$(SYSUSERSDIR)/renewd.conf
 	install -m 0644 systemd/renewd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/renewd.conf
 	install -m 0644 systemd/renewd.catalog $(DESTDIR)$(CATALOGDIR)/renewd.catalog
+	install -d $(DESTDIR)$(COMPLETIONSDIR)
+	install -m 0644 completion/renewctl.bash $(DESTDIR)$(COMPLETIONSDIR)/renewctl
 	@# On a running systemd (not into a DESTDIR): the user, the directories,
 	@# the catalog and the units take effect now.
 	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
@@ -165,6 +168,7 @@ uninstall:
 	rm -f $(DESTDIR)$(UNITDIR)/renewd.service $(DESTDIR)$(UNITDIR)/renewd.socket
 	rm -f $(DESTDIR)$(SYSUSERSDIR)/renewd.conf $(DESTDIR)$(TMPFILESDIR)/renewd.conf
 	rm -f $(DESTDIR)$(CATALOGDIR)/renewd.catalog
+	rm -f $(DESTDIR)$(COMPLETIONSDIR)/renewctl
 
 bench: all
 	bench/run

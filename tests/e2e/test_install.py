@@ -71,6 +71,7 @@ def _expected(prefix: str) -> dict[str, int]:
         f"{sysusers}/renewd.conf": 0o644,
         f"{tmpfiles}/renewd.conf": 0o644,
         f"{catalog}/renewd.catalog": 0o644,
+        f"{prefix}/share/bash-completion/completions/renewctl": 0o644,
     }
     for m in sorted((REPO / "man").glob("*.[58]")):
         files[f"{prefix}/share/man/man{m.suffix[1:]}/{m.name}"] = 0o644
@@ -117,3 +118,29 @@ def test_install_keeps_config_and_uninstall(tmp_path):
     _make(dest, "/usr", "uninstall")
     # Only the admin's configuration is left.
     assert _tree(dest) == {"/etc/renewd/renewd.conf": 0o640}
+
+
+def test_bash_completion():
+    """The installed completion offers commands, options and targets."""
+    script = REPO / "completion" / "renewctl.bash"
+    probe = f"""
+    _init_completion() {{ cur=${{COMP_WORDS[COMP_CWORD]}};
+        prev=${{COMP_WORDS[COMP_CWORD-1]}}; words=("${{COMP_WORDS[@]}}");
+        cword=$COMP_CWORD; }}
+    _filedir() {{ :; }}
+    source {script}
+    COMP_WORDS=(renewctl ch); COMP_CWORD=1; _renewctl
+    echo "1:${{COMPREPLY[*]}}"
+    COMP_WORDS=(renewctl plan --pro); COMP_CWORD=2; _renewctl
+    echo "2:${{COMPREPLY[*]}}"
+    COMP_WORDS=(renewctl plan --product e); COMP_CWORD=3; _renewctl
+    echo "3:${{COMPREPLY[*]}}"
+    COMP_WORDS=(renewctl mark www.example.jp a); COMP_CWORD=3; _renewctl
+    echo "4:${{COMPREPLY[*]}}"
+    """
+    out = subprocess.run(["bash", "-c", probe], capture_output=True,
+                         text=True, timeout=30).stdout
+    assert "1:check-csr check-bundle" in out, out
+    assert "2:--product" in out, out
+    assert "3:ev" in out, out
+    assert "4:applied" in out, out
