@@ -155,7 +155,7 @@ static const struct ckey keys[] = {
 	  "Japan time of day at which reminders are mailed (HH:MM)" },
 	{ CS_RENEWD, "lang", CT_ENUM, 0, 0, 0, "en",
 	  G(lang), 0, lang_choices,
-	  "language of mail and renewctl text: en | ja" },
+	  "language of mail and webhook text (and holiday names in renewctl): en | ja" },
 	{ CS_RENEWD, "metrics_listen", CT_HOSTPORT, CK_EMPTY, 0, 0, "",
 	  G(metrics_listen), 0, NULL,
 	  "ip:port serving Prometheus /metrics; empty: off" },

@@ -459,8 +459,8 @@ finish(struct mailer *m, struct xfer *x, CURLcode res)
 	}
 	if (permanent) {
 		log_warnx("%s %s for %s REFUSED by the server: %s. It stays "
-		    "in %s, marked failed, and is not retried until a reload "
-		    "or renewctl queue --retry", what, e->notice_id, e->target,
+		    "in %s, marked failed, and is tried again after the next "
+		    "reload (renewctl reload)", what, e->notice_id, e->target,
 		    why, outbox_dir(m->ob));
 		(void)outbox_failed(m->ob, e, now, why);
 	} else {
