@@ -1028,8 +1028,13 @@ state_decode(const char *text, size_t len, char *err, size_t errlen)
 	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
+		/* jansson quotes the bytes near the error: made safe, as
+		 * the reason reaches the log. */
+		char *safe = rd_sanitize(jerr.text, strlen(jerr.text));
+
 		snprintf(err, errlen, "not JSON: line %d column %d: %s",
-		    jerr.line, jerr.column, jerr.text);
+		    jerr.line, jerr.column, safe);
+		free(safe);
 		return NULL;
 	}
 	if (dec_object(&d, root, "(top)") == -1)

@@ -410,6 +410,9 @@ test_not_a_state(void **unused)
 		{ "duplicate keys", "{\"v\": 1, \"v\": 1}", "not JSON" },
 		{ "trailing garbage", "{\"v\": 1} x", "not JSON" },
 		{ "invalid UTF-8", "{\"v\": 1, \"target\": \"\xff\"}", "not JSON" },
+		/* jansson quotes these; the reason is logged: made safe */
+		{ "control bytes", "\x17\xf2p\xf2", "not JSON" },
+		{ "an escape sequence", "\x1b[2J", "not JSON" },
 	};
 	char err[256];
 
@@ -423,6 +426,10 @@ test_not_a_state(void **unused)
 		if (strstr(err, cases[i].reason) == NULL)
 			fail_msg("%s: \"%s\", expected \"%s\"", cases[i].what,
 			    err, cases[i].reason);
+		for (const char *p = err; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				fail_msg("%s: control character in \"%s\"",
+				    cases[i].what, err);
 	}
 }
 
