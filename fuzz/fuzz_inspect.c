@@ -16,18 +16,17 @@
  *
  * Checks: no crash, leak or undefined behaviour; the caller's OpenSSL error
  * queue is left as it was (or, after a flood of errors, empty: OpenSSL's
- * queue holds 16); every text field is free of control characters;
- * the serial (with a sign when negative) and hash are lower-case hex; verify_ok comes without an error and a
- * failure with one of untrusted/expired/not-yet-valid; names_ok agrees with
- * the name problems; one chain entry per served certificate after the leaf;
+ * queue holds 16); every text field is free of control characters; the
+ * serial (signed when negative) and the hash are lower-case hex; verify_ok
+ * comes without an error and a failure with one of untrusted, expired or
+ * not-yet-valid; names_ok agrees with the name problems; one chain entry
+ * per served certificate after the leaf;
  * inspect_target() finds no mismatch between the leaf and its own subject.
  *
  * With RENEWD_FUZZ_SEEDS=DIR in the environment it writes a few seed inputs
  * (chains made on the spot: certificates are never committed) and exits;
  * fuzz/run does that before each run.
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -59,7 +58,7 @@
 static X509_STORE	*fuzz_empty_store;
 static X509_STORE	*fuzz_root_store;
 
-/* ---- making certificates (the root, and the seeds) ---------------------- */
+/* ---- making certificates (the root, and the seeds) ----------------------- */
 
 static EVP_PKEY *
 fuzz_key(int rsa_bits)
@@ -230,7 +229,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* ---- checks --------------------------------------------------------------- */
+/* ---- checks -------------------------------------------------------------- */
 
 static void
 check_text(const char *s)
@@ -311,7 +310,7 @@ check_obs(const struct cert_obs *o, int ncerts)
 		FUZZ_CHECK(o->key_bits > 0);
 }
 
-/* ---- the harness ---------------------------------------------------------- */
+/* ---- the harness --------------------------------------------------------- */
 
 static X509_STORE *
 store_from_cert(X509 *x)

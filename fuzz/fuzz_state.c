@@ -2,9 +2,10 @@
  * fuzz_state.c — the state file: state_decode() on arbitrary bytes.
  *
  * Checks: no crash, leak or undefined behaviour on any input; a refusal
- * always says why (err is set, free of control characters: it is logged); and when the input
- * decodes, the round trip holds: state_encode() gives text that decodes
- * again and encodes to the same text, for the same target.
+ * always says why (err is set, free of control characters: it is logged);
+ * and when the input decodes, the round trip holds: state_encode() gives
+ * text that decodes again and encodes to the same text, for the same
+ * target.
  */
 #include <stdint.h>
 #include <stdlib.h>
