@@ -506,7 +506,7 @@ static int dec_fail(struct dec *, const char *, const char *, ...)
 static int
 dec_fail(struct dec *d, const char *path, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], *safe;
 	va_list ap;
 
 	if (d->failed)
@@ -515,7 +515,10 @@ dec_fail(struct dec *d, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(d->err, d->errlen, "%s: %s", path, msg);
+	/* Messages quote values from the file; the reason is logged. */
+	safe = rd_sanitize(msg, strlen(msg));
+	snprintf(d->err, d->errlen, "%s: %s", path, safe);
+	free(safe);
 	return -1;
 }
 

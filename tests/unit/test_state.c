@@ -367,6 +367,13 @@ test_corruption(void **unused)
 		    "not JSON" },
 		{ "before 1970", "last_probe", "\"1969-12-31T23:59:59Z\"",
 		    "last_probe: before 1970" },
+		/* Quoted values are made safe: the reason is logged. */
+		{ "control byte in a time", "observation.at",
+		    "\"2027-03-20T00:\\u007f00:00Z\"",
+		    "not a time: \"2027-03-20T00:\\x7f00:00Z\"" },
+		{ "escape in a kind", "cycle.sent.0.kind",
+		    "\"\\u001b[2Jreminder\"",
+		    "unknown kind \"\\x1b[2Jreminder\"" },
 	};
 	struct target_state *st = rich_state();
 	char *good = state_encode(st), err[256];
