@@ -14,7 +14,15 @@ BINDIR   ?= $(PREFIX)/bin
 SBINDIR  ?= $(PREFIX)/sbin
 MANDIR   ?= $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
+COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR  ?=
+# systemd's directories: where pkg-config systemd puts them when PREFIX=/usr
+# (Debian 12: units in /lib/systemd/system), else under $(PREFIX)/lib.
+sddir = $(or $(if $(filter /usr,$(PREFIX)),$(shell pkg-config --variable=$(1) systemd 2>/dev/null)),$(2))
+UNITDIR     ?= $(call sddir,systemdsystemunitdir,$(PREFIX)/lib/systemd/system)
+SYSUSERSDIR ?= $(call sddir,sysusersdir,$(PREFIX)/lib/sysusers.d)
+TMPFILESDIR ?= $(call sddir,tmpfilesdir,$(PREFIX)/lib/tmpfiles.d)
+CATALOGDIR  ?= $(call sddir,catalogdir,$(PREFIX)/lib/systemd/catalog)
 
 BUILD    ?= build
 CC       ?= cc
@@ -62,6 +70,8 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 LIBCORE   := $(BUILD)/libcore.a
 LIBCOMMON := $(BUILD)/libcommon.a
+# The daemon less main(), so that unit tests can link its files.
+LIBRENEWD := $(BUILD)/librenewd.a
 
 .SECONDARY:
 .PHONY: all check test unit e2e lint asan deps install uninstall clean demo bench
@@ -88,6 +98,10 @@ $(LIBCOMMON): $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
+$(LIBRENEWD): $(filter-out %/main.o,$(RENEWD_OBJ))
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
 $(BUILD)/renewd: $(RENEWD_OBJ) $(LIBCOMMON) $(LIBCORE)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(RENEWD_OBJ) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) -lm
@@ -96,10 +110,10 @@ $(BUILD)/renewctl: $(CTL_OBJ) $(LIBCOMMON) $(LIBCORE)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CTL_OBJ) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) -lm
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TSUP_OBJ) $(LIBCOMMON) $(LIBCORE)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(TSUP_OBJ) $(LIBRENEWD) $(LIBCOMMON) $(LIBCORE)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(TSUP_OBJ) $(LIBRENEWD) $(LIBCOMMON) $(LIBCORE) $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
 # ---- tests ---------------------------------------------------------------
 
@@ -116,12 +130,13 @@ test: all $(UNIT_BIN)
 unit: $(UNIT_BIN)
 	@scripts/run-unit-tests $(UNIT_BIN)
 
-e2e: all
+e2e: all $(UNIT_BIN)
 	RENEWD_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -p no:cacheprovider tests/e2e
 
 lint:
 	@scripts/check-core-purity
 	@scripts/check-man
+	@RENEWD_BUILD=$(abspath $(BUILD)) scripts/check-systemd
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
@@ -172,14 +187,39 @@ install: all
 	install -d $(DESTDIR)$(SYSCONFDIR)/renewd
 	test -e $(DESTDIR)$(SYSCONFDIR)/renewd/renewd.conf || \
 		install -m 0644 conf/renewd.conf $(DESTDIR)$(SYSCONFDIR)/renewd/renewd.conf
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(CATALOGDIR)
+	sed 's|/usr/sbin/renewd|$(SBINDIR)/renewd|' systemd/renewd.service >$(DESTDIR)$(UNITDIR)/renewd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/renewd.service
+	install -m 0644 systemd/renewd.socket $(DESTDIR)$(UNITDIR)/renewd.socket
+	install -m 0644 systemd/renewd.sysusers $(DESTDIR)$(SYSUSERSDIR)/renewd.conf
+	install -m 0644 systemd/renewd.tmpfiles $(DESTDIR)$(TMPFILESDIR)/renewd.conf
+	install -m 0644 systemd/renewd.catalog $(DESTDIR)$(CATALOGDIR)/renewd.catalog
+	install -d $(DESTDIR)$(COMPLETIONSDIR)
+	install -m 0644 completion/renewctl.bash $(DESTDIR)$(COMPLETIONSDIR)/renewctl
+	@# On a running systemd (not into a DESTDIR): the user, the directories,
+	@# the catalog and the units take effect now.
+	if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		systemd-sysusers $(SYSUSERSDIR)/renewd.conf && \
+		systemd-tmpfiles --create $(TMPFILESDIR)/renewd.conf && \
+		journalctl --update-catalog && systemctl daemon-reload; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/renewd $(DESTDIR)$(BINDIR)/renewctl
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(wildcard man/*.8)))
+	rm -f $(DESTDIR)$(UNITDIR)/renewd.service $(DESTDIR)$(UNITDIR)/renewd.socket
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/renewd.conf $(DESTDIR)$(TMPFILESDIR)/renewd.conf
+	rm -f $(DESTDIR)$(CATALOGDIR)/renewd.catalog
+	rm -f $(DESTDIR)$(COMPLETIONSDIR)/renewctl
 
 bench: all
 	bench/run
+
+# A self-contained tour: loopback TLS servers, a local SMTP server, renewd.
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@demo/run --build $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz

@@ -7,7 +7,8 @@
  * of day as minutes after midnight, Japan time.
  *
  * Optional text values that are not set are NULL (metrics_listen, webhook_url,
- * mail.username, mail.password_file); every other string is always set.
+ * mail.username, mail.password_file, mail.ca_file); every other string is
+ * always set.
  * Target names, `names` and `addresses` are normalised: host names in lower
  * case, IP literals in their inet_ntop form (IPv6 without brackets).
  * A parsed config is read-only: config_find_target relies on an index built
@@ -102,6 +103,8 @@ struct mail_conf {
 	char		*password_file;	/* absolute, or NULL */
 	char		*charset;	/* "utf-8" or "iso-2022-jp" */
 	int64_t		 timeout_ms;
+	char		*ca_file;	/* roots for the server's certificate,
+					 * or NULL: the system's */
 };
 
 struct config {

@@ -6,8 +6,9 @@
 
 #include <stddef.h>
 
-/* Read a whole regular file of at most `max` bytes into a NUL-terminated
- * buffer (caller frees). NULL with errno set on error (EFBIG when larger). */
+/* Read a whole file (pipes and FIFOs too) of at most `max` bytes into a
+ * NUL-terminated buffer (caller frees). NULL with errno set on error: EFBIG
+ * when larger, EISDIR for a directory. */
 char	*file_read(const char *path, size_t max, size_t *lenp);
 /* Replace `path` atomically: write a temp file beside it, fsync, rename,
  * fsync the directory. 0, or -1 with errno set; the old file is untouched on

@@ -13,7 +13,9 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "config.h"
 #include "util.h"
@@ -138,5 +140,24 @@ void	 subject_fields_free(struct subject_fields *);
  * once and share it: inspect_chain() only reads it. */
 X509_STORE *inspect_store_from_pem(const char *pem, size_t len, char *err,
 	    size_t errlen);
+
+/*
+ * The pieces inspect_chain() is made of, for other checks of certificates
+ * and requests (csrcheck.c, bundlecheck.c). Text is sanitised UTF-8 as in
+ * struct cert_obs.
+ */
+/* The first CN, OU, O, L, ST and C of `name` (NULL: absent) into sf, which
+ * the caller zeroed first; free with subject_fields_free(). */
+void	 inspect_name_fields(const X509_NAME *name, struct subject_fields *sf);
+/* `name` on one line, RFC 2253 order and escaping, UTF-8 kept; "" when it
+ * cannot be printed. Caller frees. */
+char	*inspect_name_oneline(const X509_NAME *name);
+/* Append the DNS names and IP addresses of gens (NULL: none) to san. */
+void	 inspect_general_names(const GENERAL_NAMES *gens, struct strlist *san);
+/* "RSA-2048", "EC-256", "Ed25519", ... of a public key into desc, its size
+ * in bits into *bits (0 when unknown). Returns 1 when the key is weak (RSA
+ * or DSA below 2048 bits, EC below 256), else 0. */
+int	 inspect_key_desc(const EVP_PKEY *pk, char *desc, size_t desclen,
+	    int *bits);
 
 #endif

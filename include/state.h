@@ -170,5 +170,13 @@ enum statefile_status statefile_load(const char *dir, const char *name,
  * 0600. 0, or -1 with the reason in err. */
 int		 statefile_save(const char *dir, const struct target_state *,
 		    char *err, size_t errlen);
+/*
+ * Remove the temp files (FILE.json.tmp.PID) that a writer killed between
+ * creating and renaming one left behind. For start-up, before any save:
+ * the state files themselves are whole (the rename is atomic). Returns how
+ * many were removed, or -1 with the reason in err when `dir` cannot be
+ * read.
+ */
+int		 statefile_cleanup(const char *dir, char *err, size_t errlen);
 
 #endif

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,37 +18,39 @@
 char *
 file_read(const char *path, size_t max, size_t *lenp)
 {
-	struct stat sb;
+	struct stat st;
 	char *data = NULL;
-	size_t len = 0, cap = 0;
+	size_t len = 0, cap;
 	int fd, saved;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return NULL;
-	if (fstat(fd, &sb) == -1)
+	if (fstat(fd, &st) == -1)
 		goto fail;
-	if (!S_ISREG(sb.st_mode)) {
-		errno = S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
 		goto fail;
 	}
-	if ((uint64_t)sb.st_size > max) {
+	if (S_ISREG(st.st_mode) && (uintmax_t)st.st_size > max) {
 		errno = EFBIG;
 		goto fail;
 	}
-	cap = (size_t)sb.st_size + 1;
-	data = xmalloc(cap + 1);
+	/* Room for the NUL and one more byte, so that EOF needs no growth. */
+	cap = S_ISREG(st.st_mode) && st.st_size > 0 ?
+	    (size_t)st.st_size + 2 : 65536;
+	data = xmalloc(cap);
 	for (;;) {
 		ssize_t n;
 
-		if (len == cap) {
-			if (cap > max) {
+		if (len == cap - 1) {
+			if (len > max) {
 				errno = EFBIG;
 				goto fail;
 			}
-			cap *= 2;
-			data = xreallocarray(data, cap + 1, 1);
+			cap = cap * 2 > max + 2 ? max + 2 : cap * 2;
+			data = xreallocarray(data, cap, 1);
 		}
-		n = read(fd, data + len, cap - len);
+		n = read(fd, data + len, cap - 1 - len);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -63,13 +66,12 @@ file_read(const char *path, size_t max, size_t *lenp)
 	}
 	close(fd);
 	data[len] = '\0';
-	if (lenp != NULL)
-		*lenp = len;
+	*lenp = len;
 	return data;
 fail:
 	saved = errno;
-	close(fd);
 	free(data);
+	close(fd);
 	errno = saved;
 	return NULL;
 }

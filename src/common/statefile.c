@@ -4,11 +4,16 @@
  * decode is never overwritten in place: it is moved aside with a time stamp
  * so the admin can look at it, and the loss is logged loudly.
  */
+#include <sys/stat.h>
+
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "log.h"
@@ -139,4 +144,63 @@ statefile_save(const char *dir, const struct target_state *st, char *err,
 	free(text);
 	free(path);
 	return rc;
+}
+
+/* "NAME.json.tmp.1234": what file_write_atomic() leaves when killed. */
+static int
+statefile_is_temp(const char *name)
+{
+	const char *p = strstr(name, ".json.tmp.");
+
+	if (p == NULL || p == name)
+		return 0;
+	p += strlen(".json.tmp.");
+	if (*p == '\0')
+		return 0;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return 1;
+}
+
+int
+statefile_cleanup(const char *dir, char *err, size_t errlen)
+{
+	DIR *dp;
+	struct dirent *de;
+	int dfd, n = 0;
+
+	if ((dp = opendir(dir)) == NULL) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	dfd = dirfd(dp);
+	for (;;) {
+		struct stat sb;
+
+		errno = 0;
+		if ((de = readdir(dp)) == NULL)
+			break;
+
+		if (!statefile_is_temp(de->d_name))
+			continue;
+		if (fstatat(dfd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(sb.st_mode))
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == -1)
+			log_warn("%s: cannot remove %s/%s", __func__, dir,
+			    de->d_name);
+		else {
+			log_debug("removed the unfinished state file %s/%s",
+			    dir, de->d_name);
+			n++;
+		}
+	}
+	if (errno != 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		closedir(dp);
+		return -1;
+	}
+	closedir(dp);
+	return n;
 }

@@ -202,6 +202,10 @@ static const struct ckey keys[] = {
 	{ CS_MAIL, "timeout", CT_DURATION_MS, 0, 10 * MS, 600 * MS_SEC, "30s",
 	  G(mail.timeout_ms), 0, NULL,
 	  "per SMTP transaction" },
+	{ CS_MAIL, "ca_file", CT_PATH, CK_EMPTY, 0, 0, "",
+	  G(mail.ca_file), 0, NULL,
+	  "roots (PEM) the mail server's certificate is verified against; "
+	  "empty: the system's" },
 
 	{ CS_WEBHOOK, "url", CT_URL, CK_EMPTY, 0, 0, "",
 	  G(webhook_url), 0, webhook_schemes,

@@ -213,11 +213,22 @@ inspect_name_line(BIO *bio, const X509_NAME *name)
 	return rd_sanitize(p, (size_t)n);
 }
 
-static void
-inspect_subject(const X509 *leaf, struct subject_fields *sf)
+char *
+inspect_name_oneline(const X509_NAME *name)
 {
-	const X509_NAME *name = X509_get_subject_name(leaf);
+	BIO *bio;
+	char *ret;
 
+	if ((bio = BIO_new(BIO_s_mem())) == NULL)
+		return xstrdup("");
+	ret = inspect_name_line(bio, name);
+	BIO_free(bio);
+	return ret;
+}
+
+void
+inspect_name_fields(const X509_NAME *name, struct subject_fields *sf)
+{
 	if (name == NULL)
 		return;
 	sf->cn = inspect_name_field(name, NID_commonName);
@@ -228,16 +239,14 @@ inspect_subject(const X509 *leaf, struct subject_fields *sf)
 	sf->c = inspect_name_field(name, NID_countryName);
 }
 
-static void
-inspect_san(const X509 *leaf, struct strlist *san)
+void
+inspect_general_names(const GENERAL_NAMES *gens, struct strlist *san)
 {
-	GENERAL_NAMES *gens;
 	const GENERAL_NAME *g;
 	char addr[INET6_ADDRSTRLEN];
 	const unsigned char *p;
 	int i, n, len;
 
-	gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
 	if (gens == NULL)
 		return;
 	n = sk_GENERAL_NAME_num(gens);
@@ -256,6 +265,15 @@ inspect_san(const X509 *leaf, struct strlist *san)
 				strlist_add(san, addr);
 		}
 	}
+}
+
+static void
+inspect_san(const X509 *leaf, struct strlist *san)
+{
+	GENERAL_NAMES *gens;
+
+	gens = X509_get_ext_d2i(leaf, NID_subject_alt_name, NULL, NULL);
+	inspect_general_names(gens, san);
 	GENERAL_NAMES_free(gens);
 }
 
@@ -278,36 +296,43 @@ inspect_serial(const X509 *leaf, struct cert_obs *out)
 	inspect_hex(out->serial + neg, p, n);
 }
 
+int
+inspect_key_desc(const EVP_PKEY *pk, char *desc, size_t desclen, int *bitsp)
+{
+	int bits, weak = 0;
+
+	*bitsp = 0;
+	if (pk == NULL) {
+		rd_strlcpy(desc, "unknown", desclen);
+		return 0;
+	}
+	bits = EVP_PKEY_get_bits(pk);
+	*bitsp = bits > 0 ? bits : 0;
+	if (EVP_PKEY_is_a(pk, "RSA") || EVP_PKEY_is_a(pk, "RSA-PSS")) {
+		snprintf(desc, desclen, "RSA-%d", bits);
+		weak = bits < 2048;
+	} else if (EVP_PKEY_is_a(pk, "EC")) {
+		snprintf(desc, desclen, "EC-%d", bits);
+		weak = bits < 256;
+	} else if (EVP_PKEY_is_a(pk, "DSA")) {
+		snprintf(desc, desclen, "DSA-%d", bits);
+		weak = bits < 2048;
+	} else if (EVP_PKEY_is_a(pk, "ED25519"))
+		rd_strlcpy(desc, "Ed25519", desclen);
+	else if (EVP_PKEY_is_a(pk, "ED448"))
+		rd_strlcpy(desc, "Ed448", desclen);
+	else
+		snprintf(desc, desclen, "%s-%d",
+		    EVP_PKEY_get0_type_name(pk) != NULL ?
+		    EVP_PKEY_get0_type_name(pk) : "unknown", bits);
+	return weak;
+}
+
 static void
 inspect_key(const X509 *leaf, struct cert_obs *out)
 {
-	EVP_PKEY *pk = X509_get0_pubkey(leaf);
-	int bits, weak = 0;
-
-	if (pk == NULL) {
-		rd_strlcpy(out->key, "unknown", sizeof(out->key));
-		return;
-	}
-	bits = EVP_PKEY_get_bits(pk);
-	out->key_bits = bits > 0 ? bits : 0;
-	if (EVP_PKEY_is_a(pk, "RSA") || EVP_PKEY_is_a(pk, "RSA-PSS")) {
-		snprintf(out->key, sizeof(out->key), "RSA-%d", bits);
-		weak = bits < 2048;
-	} else if (EVP_PKEY_is_a(pk, "EC")) {
-		snprintf(out->key, sizeof(out->key), "EC-%d", bits);
-		weak = bits < 256;
-	} else if (EVP_PKEY_is_a(pk, "DSA")) {
-		snprintf(out->key, sizeof(out->key), "DSA-%d", bits);
-		weak = bits < 2048;
-	} else if (EVP_PKEY_is_a(pk, "ED25519"))
-		rd_strlcpy(out->key, "Ed25519", sizeof(out->key));
-	else if (EVP_PKEY_is_a(pk, "ED448"))
-		rd_strlcpy(out->key, "Ed448", sizeof(out->key));
-	else
-		snprintf(out->key, sizeof(out->key), "%s-%d",
-		    EVP_PKEY_get0_type_name(pk) != NULL ?
-		    EVP_PKEY_get0_type_name(pk) : "unknown", bits);
-	if (weak)
+	if (inspect_key_desc(X509_get0_pubkey(leaf), out->key,
+	    sizeof(out->key), &out->key_bits))
 		out->problems |= PROB_WEAK_KEY;
 }
 
@@ -551,7 +576,7 @@ inspect_chain(STACK_OF(X509) *served, X509_STORE *trust, const char *host,
 	/* Leave the caller's OpenSSL error queue as it was. */
 	ERR_set_mark();
 
-	inspect_subject(leaf, &out->subject);
+	inspect_name_fields(X509_get_subject_name(leaf), &out->subject);
 	inspect_san(leaf, &out->san);
 	out->issuer = inspect_name_line(bio, X509_get_issuer_name(leaf));
 	inspect_serial(leaf, out);

@@ -38,6 +38,7 @@
 #include <jansson.h>
 
 #include "calendar.h"
+#include "jsonutil.h"
 #include "state.h"
 #include "util.h"
 
@@ -307,41 +308,9 @@ notice_kind_parse(const char *s, enum notice_kind *out)
 /* --- encoding ------------------------------------------------------------ */
 
 static json_t *
-enc_str(const char *s)
-{
-	json_t *j;
-
-	if (s == NULL)
-		return json_null();
-	/* jansson refuses invalid UTF-8; what we store went through
-	 * rd_sanitize, but never lose a whole state over one string */
-	if ((j = json_string(s)) == NULL) {
-		char *clean = rd_sanitize(s, strlen(s));
-
-		j = json_string(clean);
-		free(clean);
-	}
-	return j != NULL ? j : json_null();
-}
-
-static json_t *
 enc_time(time_t t)
 {
-	char buf[32];
-
-	if (t == 0)
-		return json_null();
-	time_format_utc(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
-enc_day(int day)
-{
-	char buf[16];
-
-	jday_format(day, buf);
-	return json_string(buf);
+	return t == 0 ? json_null() : json_time_utc(t);
 }
 
 static json_t *
@@ -370,7 +339,7 @@ enc_cycle(const struct cycle *c)
 		    "kind", notice_kind_name(n->kind),
 		    "threshold", n->kind == NOTICE_REMINDER ?
 		    enc_threshold(&n->threshold) : json_null(),
-		    "day", n->day >= 0 ? enc_day(n->day) : json_null(),
+		    "day", n->day >= 0 ? json_day(n->day) : json_null(),
 		    "due", enc_time(n->due),
 		    "at", enc_time(n->at),
 		    "skipped", n->skipped));
@@ -380,7 +349,7 @@ enc_cycle(const struct cycle *c)
 	    "not_before", enc_time(c->leaf_not_before),
 	    "not_after", enc_time(c->leaf_not_after)) : json_null();
 	o = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "expiry", enc_day(c->expiry),
+	    "expiry", json_day(c->expiry),
 	    "source", expiry_source_name(c->source),
 	    "state", cycle_state_name(c->state),
 	    "started", enc_time(c->started),
@@ -399,30 +368,30 @@ enc_cert(const struct cert_obs *c)
 	json_t *san = json_array(), *chain = json_array(), *o;
 
 	for (size_t i = 0; i < c->san.n; i++)
-		json_array_append_new(san, enc_str(c->san.v[i]));
+		json_array_append_new(san, json_str_or_null(c->san.v[i]));
 	for (size_t i = 0; i < c->nchain; i++)
 		json_array_append_new(chain, json_pack("{s:o, s:o, s:o}",
-		    "subject", enc_str(c->chain[i].subject),
-		    "issuer", enc_str(c->chain[i].issuer),
+		    "subject", json_str_or_null(c->chain[i].subject),
+		    "issuer", json_str_or_null(c->chain[i].issuer),
 		    "not_after", enc_time(c->chain[i].not_after)));
 	o = json_object();
 	json_object_set_new(o, "subject", json_pack(
 	    "{s:o, s:o, s:o, s:o, s:o, s:o}",
-	    "CN", enc_str(c->subject.cn), "OU", enc_str(c->subject.ou),
-	    "O", enc_str(c->subject.o), "L", enc_str(c->subject.l),
-	    "ST", enc_str(c->subject.st), "C", enc_str(c->subject.c)));
+	    "CN", json_str_or_null(c->subject.cn), "OU", json_str_or_null(c->subject.ou),
+	    "O", json_str_or_null(c->subject.o), "L", json_str_or_null(c->subject.l),
+	    "ST", json_str_or_null(c->subject.st), "C", json_str_or_null(c->subject.c)));
 	json_object_set_new(o, "san", san);
-	json_object_set_new(o, "issuer", enc_str(c->issuer));
-	json_object_set_new(o, "serial", enc_str(c->serial));
-	json_object_set_new(o, "sha256", enc_str(c->sha256));
-	json_object_set_new(o, "key", enc_str(c->key));
+	json_object_set_new(o, "issuer", json_str_or_null(c->issuer));
+	json_object_set_new(o, "serial", json_str_or_null(c->serial));
+	json_object_set_new(o, "sha256", json_str_or_null(c->sha256));
+	json_object_set_new(o, "key", json_str_or_null(c->key));
 	json_object_set_new(o, "key_bits", json_integer(c->key_bits));
-	json_object_set_new(o, "sig_alg", enc_str(c->sig_alg));
+	json_object_set_new(o, "sig_alg", json_str_or_null(c->sig_alg));
 	json_object_set_new(o, "not_before", enc_time(c->not_before));
 	json_object_set_new(o, "not_after", enc_time(c->not_after));
 	json_object_set_new(o, "chain", chain);
 	json_object_set_new(o, "verify_ok", json_boolean(c->verify_ok));
-	json_object_set_new(o, "verify_error", enc_str(c->verify_error));
+	json_object_set_new(o, "verify_error", json_str_or_null(c->verify_error));
 	json_object_set_new(o, "names_ok", json_boolean(c->names_ok));
 	json_object_set_new(o, "problems", json_integer(c->problems));
 	return o;
@@ -440,10 +409,10 @@ enc_observation(const struct target_result *r)
 		const struct addr_result *a = &r->addrs[i];
 		json_t *ao = json_object();
 
-		json_object_set_new(ao, "address", enc_str(a->address));
+		json_object_set_new(ao, "address", json_str_or_null(a->address));
 		json_object_set_new(ao, "ok", json_boolean(a->ok));
-		json_object_set_new(ao, "error", enc_str(a->error));
-		json_object_set_new(ao, "tls_version", enc_str(a->tls_version));
+		json_object_set_new(ao, "error", json_str_or_null(a->error));
+		json_object_set_new(ao, "tls_version", json_str_or_null(a->tls_version));
 		json_object_set_new(ao, "duration_ms",
 		    json_integer(a->duration_ms));
 		json_object_set_new(ao, "cert", a->has_cert ?
@@ -452,7 +421,7 @@ enc_observation(const struct target_result *r)
 	}
 	o = json_object();
 	json_object_set_new(o, "at", enc_time(r->started));
-	json_object_set_new(o, "error", enc_str(r->error));
+	json_object_set_new(o, "error", json_str_or_null(r->error));
 	json_object_set_new(o, "problems", json_integer(r->problems));
 	json_object_set_new(o, "addresses", addrs);
 	return o;
@@ -465,12 +434,12 @@ state_encode(const struct target_state *st)
 	char *text, *out;
 
 	json_object_set_new(root, "v", json_integer(STATE_VERSION));
-	json_object_set_new(root, "target", enc_str(st->target));
+	json_object_set_new(root, "target", json_str_or_null(st->target));
 	json_object_set_new(root, "cycle", enc_cycle(&st->cycle));
 	json_object_set_new(root, "last_probe", enc_time(st->last_probe));
 	json_object_set_new(root, "last_probe_ok",
 	    json_boolean(st->last_probe_ok));
-	json_object_set_new(root, "last_error", enc_str(st->last_error));
+	json_object_set_new(root, "last_error", json_str_or_null(st->last_error));
 	json_object_set_new(root, "last_success", enc_time(st->last_success));
 	json_object_set_new(root, "outage", st->outage_since != 0 ?
 	    json_pack("{s:o, s:b}", "since", enc_time(st->outage_since),
@@ -480,8 +449,8 @@ state_encode(const struct target_state *st)
 	for (size_t i = 0; i < st->nhistory; i++)
 		json_array_append_new(hist, json_pack("{s:o, s:o, s:o}",
 		    "at", enc_time(st->history[i].at),
-		    "event", enc_str(st->history[i].event),
-		    "note", enc_str(st->history[i].note)));
+		    "event", json_str_or_null(st->history[i].event),
+		    "note", json_str_or_null(st->history[i].note)));
 	json_object_set_new(root, "history", hist);
 	text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(root);

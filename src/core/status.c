@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "calendar.h"
+#include "jsonutil.h"
 #include "policy.h"
 #include "status.h"
 #include "util.h"
@@ -40,50 +41,86 @@ status_next(const struct config *cfg, const struct cal_rules *rules,
 		policy_obs_free(&obs);
 }
 
+/* What the observation says: problems, the earliest leaf. *nb gets that
+ * leaf's notBefore. */
+static void
+status_observed(struct target_status *st, const struct target_conf *tc,
+    const struct target_result *res, time_t *nb)
+{
+	memset(st, 0, sizeof(*st));
+	*nb = 0;
+	st->conf = tc;
+	st->result = res;
+	st->state = "waiting";
+	if (res == NULL)
+		return;
+	st->problems = res->problems;
+	for (size_t i = 0; i < res->naddrs; i++) {
+		const struct addr_result *a = &res->addrs[i];
+
+		if (!a->has_cert)
+			continue;
+		st->any_ok = 1;
+		if (st->not_after == 0 || a->cert.not_after < st->not_after) {
+			st->not_after = a->cert.not_after;
+			*nb = a->cert.not_before;
+		}
+	}
+}
+
+/* E, A, the apply deadline and the lapse for E = `day`. */
+static void
+status_deadline(struct target_status *st, const struct cal_rules *rules,
+    int day, const char *source, time_t now)
+{
+	st->have_expiry = 1;
+	st->expiry_day = day;
+	st->expiry_source = source;
+	st->days_left = day - jday_from_time(now);
+	st->apply_by = cal_apply_by(rules, st->conf->product, day);
+	st->apply_deadline = cal_apply_deadline(rules, st->apply_by);
+	st->lapse = cal_lapse(day);
+}
+
+/* Within the reach of the largest reminder threshold. */
+static int
+status_near(const struct config *cfg, const struct target_status *st,
+    time_t nb)
+{
+	int maxdays = 0;
+
+	for (size_t i = 0; i < cfg->nthresholds; i++) {
+		int d = policy_threshold_days(&cfg->thresholds[i], nb,
+		    st->not_after);
+		if (d > maxdays)
+			maxdays = d;
+	}
+	return st->days_left <= maxdays;
+}
+
 void
 status_compute(const struct config *cfg, const struct cal_rules *rules,
     const struct target_conf *tc, const struct target_result *res, time_t now,
     struct target_status *st)
 {
-	time_t nb = 0;
-	int today = jday_from_time(now);
+	time_t nb;
 
-	memset(st, 0, sizeof(*st));
-	st->conf = tc;
-	st->result = res;
-	st->state = "waiting";
+	status_observed(st, tc, res, &nb);
 	if (res != NULL) {
-		st->problems = res->problems;
-		for (size_t i = 0; i < res->naddrs; i++) {
-			const struct addr_result *a = &res->addrs[i];
-
-			if (!a->has_cert)
-				continue;
-			st->any_ok = 1;
-			if (st->not_after == 0 || a->cert.not_after < st->not_after) {
-				st->not_after = a->cert.not_after;
-				nb = a->cert.not_before;
-			}
-		}
+		st->last_probe = res->started;
+		st->last_success = st->any_ok ? res->started : 0;
+		st->error = res->error;
 	}
-	if (tc->contract_end >= 0) {
-		st->have_expiry = 1;
-		st->expiry_day = tc->contract_end;
-		st->expiry_source = "contract";
-	} else if (st->any_ok) {
-		st->have_expiry = 1;
-		st->expiry_day = jday_from_time(st->not_after);
-		st->expiry_source = "certificate";
-	}
+	if (tc->contract_end >= 0)
+		status_deadline(st, rules, tc->contract_end, "contract", now);
+	else if (st->any_ok)
+		status_deadline(st, rules, jday_from_time(st->not_after),
+		    "certificate", now);
 
 	if (!st->have_expiry) {
 		st->severity = SEV_UNKNOWN;
 		return;
 	}
-	st->days_left = st->expiry_day - today;
-	st->apply_by = cal_apply_by(rules, tc->product, st->expiry_day);
-	st->apply_deadline = cal_apply_deadline(rules, st->apply_by);
-	st->lapse = cal_lapse(st->expiry_day);
 	if (now >= st->lapse)
 		st->state = "lapsed";
 	status_next(cfg, rules, tc, res, st, now);
@@ -94,62 +131,84 @@ status_compute(const struct config *cfg, const struct cal_rules *rules,
 		st->severity = SEV_CRITICAL;
 	else if (st->problems != 0)
 		st->severity = SEV_WARNING;
-	else {
-		int maxdays = 0;
+	else
+		st->severity = status_near(cfg, st, nb) ? SEV_WARNING : SEV_OK;
+}
 
-		for (size_t i = 0; i < cfg->nthresholds; i++) {
-			int d = policy_threshold_days(&cfg->thresholds[i], nb,
-			    st->not_after);
-			if (d > maxdays)
-				maxdays = d;
-		}
-		st->severity = st->days_left <= maxdays ? SEV_WARNING : SEV_OK;
+void
+status_compute_from_state(const struct config *cfg,
+    const struct cal_rules *rules, const struct target_conf *tc,
+    const struct target_state *ts, time_t now, struct target_status *st)
+{
+	const struct cycle *c = &ts->cycle;
+	struct policy_ctx ctx;
+	struct policy_notice n;
+	int failing, applied = 0, done = 0;
+	time_t nb;
+
+	status_observed(st, tc, ts->observation, &nb);
+	st->tstate = ts;
+	st->last_probe = ts->last_probe;
+	st->last_success = ts->last_success;
+	failing = ts->last_probe != 0 && !ts->last_probe_ok;
+	if (failing) {
+		st->error = ts->last_error;
+		st->problems |= PROB_UNREACHABLE;
 	}
+	if (c->active) {
+		status_deadline(st, rules, c->expiry,
+		    expiry_source_name(c->source), now);
+		st->state = cycle_state_name(c->state);
+		applied = c->state == CYCLE_APPLIED ||
+		    c->state == CYCLE_ISSUED;
+		done = c->state == CYCLE_VERIFIED &&
+		    c->source == EXPIRY_CONTRACT;
+	} else if (tc->contract_end >= 0)
+		status_deadline(st, rules, tc->contract_end, "contract", now);
+	else if (st->any_ok)
+		status_deadline(st, rules, jday_from_time(st->not_after),
+		    "certificate", now);
+	if (!st->have_expiry) {
+		st->severity = SEV_UNKNOWN;
+		return;
+	}
+
+	policy_ctx_init(&ctx, cfg, rules, tc);
+	if (policy_next(&ctx, ts, now, &n) == 1) {
+		st->next_kind = notice_kind_name(n.kind);
+		st->next_threshold = n.threshold.value;
+		st->next_threshold_percent = n.threshold.percent;
+		st->next_due = n.due;
+	}
+
+	if ((c->active && c->state == CYCLE_LAPSED) ||
+	    (!done && !applied && now > st->apply_deadline) ||
+	    (st->problems & PROB_CRITICAL & ~PROB_UNREACHABLE))
+		st->severity = SEV_CRITICAL;
+	else if (failing || !st->any_ok)
+		st->severity = SEV_UNKNOWN;
+	else if (done)
+		st->severity = st->problems != 0 ? SEV_WARNING : SEV_OK;
+	else if (st->problems != 0)
+		st->severity = SEV_WARNING;
+	else
+		st->severity = status_near(cfg, st, nb) ? SEV_WARNING : SEV_OK;
 }
 
-/* A JSON string, or null; text that is not valid UTF-8 is sanitised rather
- * than silently dropped (json_string refuses it). */
-static json_t *
-json_str_or_null(const char *s)
+const char *
+status_severity_word(enum severity s)
 {
-	json_t *j;
-	char *clean;
-
-	if (s == NULL)
-		return json_null();
-	if ((j = json_string(s)) != NULL)
-		return j;
-	clean = rd_sanitize(s, strlen(s));
-	j = json_string(clean);
-	free(clean);
-	return j != NULL ? j : json_null();
-}
-
-static json_t *
-json_time_utc(time_t t)
-{
-	char buf[32];
-
-	time_format_utc(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
-json_time_jst(time_t t)
-{
-	char buf[32];
-
-	time_format_jst(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
-json_day(int day)
-{
-	char buf[16];
-
-	jday_format(day, buf);
-	return json_string(buf);
+	switch (s) {
+	case SEV_OK:
+		return "ok";
+	case SEV_WARNING:
+		return "warning";
+	case SEV_CRITICAL:
+		return "critical";
+	case SEV_UNKNOWN:
+		break;
+	}
+	return "unknown";
 }
 
 json_t *
@@ -229,6 +288,35 @@ status_addr_json(const struct addr_result *a)
 	return o;
 }
 
+static json_t *
+status_threshold_json(const struct threshold *t)
+{
+	char pct[16];
+
+	if (!t->percent)
+		return json_integer(t->value);
+	snprintf(pct, sizeof(pct), "%d%%", t->value);
+	return json_string(pct);
+}
+
+/* The reminders sent (not skipped) for the cycle's E, in order. */
+static json_t *
+status_reminders_json(const struct cycle *c)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; c != NULL && i < c->nsent; i++) {
+		const struct sent_notice *s = &c->sent[i];
+
+		if (s->kind != NOTICE_REMINDER || s->skipped)
+			continue;
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o}",
+		    "threshold", status_threshold_json(&s->threshold),
+		    "due", json_time_jst(s->due), "sent", json_time_utc(s->at)));
+	}
+	return a;
+}
+
 json_t *
 status_target_json(const struct target_status *st)
 {
@@ -256,7 +344,9 @@ status_target_json(const struct target_status *st)
 	}
 	json_object_set_new(o, "not_after", st->any_ok ?
 	    json_time_utc(st->not_after) : json_null());
-	json_object_set_new(o, "reminders_sent", json_array());
+	json_object_set_new(o, "reminders_sent", status_reminders_json(
+	    st->tstate != NULL && st->tstate->cycle.active ?
+	    &st->tstate->cycle : NULL));
 	if (st->next_kind != NULL) {
 		json_t *n = json_pack("{s:s}", "kind", st->next_kind);
 
@@ -276,16 +366,138 @@ status_target_json(const struct target_status *st)
 		json_object_set_new(o, "next_notification", n);
 	} else
 		json_object_set_new(o, "next_notification", json_null());
-	json_object_set_new(o, "last_probe", res != NULL ?
-	    json_time_utc(res->started) : json_null());
-	json_object_set_new(o, "last_success", res != NULL && st->any_ok ?
-	    json_time_utc(res->started) : json_null());
+	json_object_set_new(o, "last_probe", st->last_probe != 0 ?
+	    json_time_utc(st->last_probe) : json_null());
+	json_object_set_new(o, "last_success", st->last_success != 0 ?
+	    json_time_utc(st->last_success) : json_null());
 	json_object_set_new(o, "problems", status_problems_json(st->problems));
-	json_object_set_new(o, "error", json_str_or_null(res ? res->error : NULL));
+	json_object_set_new(o, "error", json_str_or_null(st->error));
+	json_object_set_new(o, "severity",
+	    json_string(status_severity_word(st->severity)));
 	if (res != NULL)
 		for (size_t i = 0; i < res->naddrs; i++)
 			json_array_append_new(addrs,
 			    status_addr_json(&res->addrs[i]));
 	json_object_set_new(o, "addresses", addrs);
 	return o;
+}
+
+/* --- the daemon's memory of a target (renewctl show, history) ----------- */
+
+static json_t *
+status_time_or_null(time_t t)
+{
+	return t != 0 ? json_time_utc(t) : json_null();
+}
+
+json_t *
+status_history_json(const struct target_state *ts)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < ts->nhistory; i++) {
+		const struct state_event *e = &ts->history[i];
+
+		json_array_append_new(a, json_pack("{s:o, s:o, s:o}",
+		    "at", json_time_utc(e->at), "event",
+		    json_str_or_null(e->event), "note",
+		    json_str_or_null(e->note)));
+	}
+	return a;
+}
+
+json_t *
+status_cycle_json(const struct cycle *c)
+{
+	json_t *o, *sent;
+
+	if (!c->active)
+		return json_null();
+	sent = json_array();
+	for (size_t i = 0; i < c->nsent; i++) {
+		const struct sent_notice *s = &c->sent[i];
+		json_t *n = json_pack("{s:s}", "kind",
+		    notice_kind_name(s->kind));
+
+		json_object_set_new(n, "threshold",
+		    s->kind == NOTICE_REMINDER ?
+		    status_threshold_json(&s->threshold) : json_null());
+		json_object_set_new(n, "day", s->day >= 0 ? json_day(s->day) :
+		    json_null());
+		json_object_set_new(n, "due", json_time_jst(s->due));
+		json_object_set_new(n, "at", json_time_utc(s->at));
+		json_object_set_new(n, "skipped", json_boolean(s->skipped));
+		json_array_append_new(sent, n);
+	}
+	o = json_object();
+	json_object_set_new(o, "expiry", json_day(c->expiry));
+	json_object_set_new(o, "source",
+	    json_string(expiry_source_name(c->source)));
+	json_object_set_new(o, "state", json_string(cycle_state_name(c->state)));
+	json_object_set_new(o, "started", status_time_or_null(c->started));
+	json_object_set_new(o, "leaf", !c->has_leaf ? json_null() :
+	    json_pack("{s:s, s:o, s:o}", "sha256", c->leaf_sha256,
+	    "not_before", json_time_utc(c->leaf_not_before),
+	    "not_after", json_time_utc(c->leaf_not_after)));
+	json_object_set_new(o, "applied_at", status_time_or_null(c->applied_at));
+	json_object_set_new(o, "issued_at", status_time_or_null(c->issued_at));
+	json_object_set_new(o, "verified_at",
+	    status_time_or_null(c->verified_at));
+	json_object_set_new(o, "lapsed_at", status_time_or_null(c->lapsed_at));
+	json_object_set_new(o, "notices", sent);
+	return o;
+}
+
+/*
+ * The six steps of a renewal (the CA's manual) and which of them are done
+ * for the cycle, by its state: a notice went out (1); applied implies the
+ * CSR and the application (2, 3); issued the download (4); verified, for a
+ * contract date, the installation and the check (5, 6). A certificate
+ * cycle that is `verified` is the new certificate's cycle: nothing of it
+ * is done yet. Lapsed: nothing can be done for E any more.
+ */
+static const struct {
+	const char	*name;
+	const char	*what;
+} status_steps[STATUS_STEPS] = {
+	{ "notice", "check the end date and the subject (CN, O, OU, L, ST, C)" },
+	{ "csr", "make a CSR: RSA 2048, OU empty, C=JP; CN, O, ST, L set" },
+	{ "apply", "apply on the reseller's page (not in a maintenance window)" },
+	{ "download", "download the certificate and the 3-tier intermediate" },
+	{ "install", "install the certificate, the intermediate and the key" },
+	{ "verify", "every address serves the new certificate (renewd checks)" },
+};
+
+int
+status_steps_done(const struct cycle *c)
+{
+	if (!c->active)
+		return 0;
+	switch (c->state) {
+	case CYCLE_WAITING:
+	case CYCLE_LAPSED:
+		return 0;
+	case CYCLE_NOTIFIED:
+		return 1;
+	case CYCLE_APPLIED:
+		return 3;
+	case CYCLE_ISSUED:
+		return 4;
+	case CYCLE_VERIFIED:
+		return c->source == EXPIRY_CONTRACT ? STATUS_STEPS : 0;
+	}
+	return 0;
+}
+
+json_t *
+status_steps_json(const struct cycle *c)
+{
+	json_t *a = json_array();
+	int done = status_steps_done(c);
+
+	for (int i = 0; i < STATUS_STEPS; i++)
+		json_array_append_new(a, json_pack("{s:i, s:s, s:s, s:b}",
+		    "step", i + 1, "name", status_steps[i].name, "what",
+		    status_steps[i].what, "done", i < done));
+	return a;
 }

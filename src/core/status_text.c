@@ -31,22 +31,6 @@ sev_color(enum severity s)
 	return C_DIM;
 }
 
-static const char *
-sev_word(enum severity s)
-{
-	switch (s) {
-	case SEV_OK:
-		return "ok";
-	case SEV_WARNING:
-		return "warning";
-	case SEV_CRITICAL:
-		return "critical";
-	case SEV_UNKNOWN:
-		break;
-	}
-	return "unknown";
-}
-
 /* Display width of a UTF-8 string, counting East Asian characters as 2. */
 static size_t
 text_width(const char *s)
@@ -116,7 +100,7 @@ status_text_table(const struct target_status *sts, size_t n, time_t now,
 		    st->state);
 		if (color)
 			buf_adds(&b, sev_color(st->severity));
-		buf_adds(&b, sev_word(st->severity));
+		buf_adds(&b, status_severity_word(st->severity));
 		if (color)
 			buf_adds(&b, C_OFF);
 		if (st->problems != 0)

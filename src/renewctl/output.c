@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "calendar.h"
+#include "check.h"
 #include "log.h"
 #include "renewctl.h"
 #include "util.h"
@@ -18,6 +19,7 @@
 #define C_BOLD		"\033[1m"
 #define C_DIM		"\033[2m"
 #define C_RED		"\033[31m"
+#define C_GREEN		"\033[32m"
 #define C_YELLOW	"\033[33m"
 #define C_RESET		"\033[0m"
 
@@ -270,10 +272,119 @@ human_plan(struct ctl *ctl, const struct plan *p)
 	}
 }
 
+/* --- human: check-csr, check-bundle ---------------------------------------- */
+
+static void
+human_field(struct ctl *ctl, const char *label, const char *value)
+{
+	human_line(ctl, "  %-8s %s", label, value != NULL && *value != '\0' ?
+	    value : "-");
+}
+
+/* "2027-06-12 12:00 JST" */
+static void
+human_jst(time_t t, char out[32])
+{
+	char iso[32];
+
+	time_format_jst(t, iso, sizeof(iso));
+	snprintf(out, 32, "%.10s %.5s JST", iso, iso + 11);
+}
+
+static void
+human_check(struct ctl *ctl, const struct check_view *v)
+{
+	const struct check_report *r = v->report;
+	const struct check_finding *f;
+	const char *mark, *color, *step;
+	struct buf b = { 0 };
+	char from[32], to[32];
+	size_t i, nerr, nwarn;
+	int csr = v->chain == NULL;
+
+	if (r == NULL)		/* unreadable: stderr says why */
+		return;
+	if (csr)
+		human_line(ctl, "%sCSR%s %s", col(ctl, C_BOLD),
+		    col(ctl, C_RESET), v->file);
+	else
+		human_line(ctl, "%sBundle%s: certificate %s, chain %s%s%s",
+		    col(ctl, C_BOLD), col(ctl, C_RESET), v->file, v->chain,
+		    v->key != NULL ? ", key " : "",
+		    v->key != NULL ? v->key : "");
+	if (r->have_subject) {
+		human_field(ctl, "CN", r->subject.cn);
+		human_field(ctl, "OU", r->subject.ou);
+		human_field(ctl, "O", r->subject.o);
+		human_field(ctl, "L", r->subject.l);
+		human_field(ctl, "ST", r->subject.st);
+		human_field(ctl, "C", r->subject.c);
+	}
+	if (r->issuer != NULL)
+		human_field(ctl, "Issuer", r->issuer);
+	for (i = 0; i < r->san.n; i++)
+		buf_printf(&b, "%s%s", i > 0 ? ", " : "", r->san.v[i]);
+	if (b.len > 0)
+		human_field(ctl, "SAN", b.data);
+	buf_free(&b);
+	human_field(ctl, "Key", r->key);
+	if (r->have_validity) {
+		human_jst(r->not_before, from);
+		human_jst(r->not_after, to);
+		human_line(ctl, "  %-8s %s to %s, %d day%s left", "Valid",
+		    from, to, r->days_left, r->days_left == 1 ||
+		    r->days_left == -1 ? "" : "s");
+	}
+	if (!csr)
+		human_field(ctl, "Trust", v->ca_file != NULL ? v->ca_file :
+		    "not checked (no CA file)");
+	fputc('\n', ctl->out);
+
+	for (i = 0; i < r->nfindings; i++) {
+		f = &r->findings[i];
+		switch (f->severity) {
+		case CHECK_OK:
+			mark = "OK";
+			color = C_GREEN;
+			break;
+		case CHECK_WARNING:
+			mark = "WARN";
+			color = C_YELLOW;
+			break;
+		default:
+			mark = "ERROR";
+			color = C_RED;
+			break;
+		}
+		human_line(ctl, "  %s%-5s%s  %s: %s", col(ctl, color), mark,
+		    col(ctl, C_RESET), f->code, f->message);
+	}
+
+	nerr = check_count(r, CHECK_ERROR);
+	nwarn = check_count(r, CHECK_WARNING);
+	step = csr ? "applying (step 3)" : "installing (step 5)";
+	fputc('\n', ctl->out);
+	if (nerr == 0 && nwarn == 0)
+		human_line(ctl, "%sNo problems found%s: %s", col(ctl, C_GREEN),
+		    col(ctl, C_RESET), csr ? "paste the whole block into the "
+		    "application (step 3)" : "the bundle is ready to install "
+		    "(step 5)");
+	else if (nerr == 0)
+		human_line(ctl, "%s%zu warning%s%s: read %s before %s",
+		    col(ctl, C_YELLOW), nwarn, nwarn == 1 ? "" : "s",
+		    col(ctl, C_RESET), nwarn == 1 ? "it" : "them", step);
+	else
+		human_line(ctl, "%s%zu error%s%s%s%zu warning%s: fix %s before "
+		    "%s", col(ctl, C_RED), nerr, nerr == 1 ? "" : "s",
+		    col(ctl, C_RESET), ", ", nwarn, nwarn == 1 ? "" : "s",
+		    nerr == 1 ? "it" : "them", step);
+}
+
 const struct output output_human = {
 	human_version,
 	human_windows,
 	human_plan,
+	human_check,
 };
 
 /* --- JSON ------------------------------------------------------------------- */
@@ -406,8 +517,100 @@ json_plan(struct ctl *ctl, const struct plan *p)
 	json_print(ctl, root);
 }
 
+/* A string from the outside (a path, a name): valid UTF-8 for jansson. */
+static json_t *
+json_str_or_null(const char *s)
+{
+	json_t *j;
+	char *clean;
+
+	if (s == NULL)
+		return json_null();
+	clean = rd_sanitize(s, strlen(s));
+	j = json_string(clean);
+	free(clean);
+	return j;
+}
+
+static json_t *
+json_subject(const struct subject_fields *sf)
+{
+	json_t *o = json_new_object();
+
+	json_set(o, "cn", json_str_or_null(sf->cn));
+	json_set(o, "ou", json_str_or_null(sf->ou));
+	json_set(o, "o", json_str_or_null(sf->o));
+	json_set(o, "l", json_str_or_null(sf->l));
+	json_set(o, "st", json_str_or_null(sf->st));
+	json_set(o, "c", json_str_or_null(sf->c));
+	return o;
+}
+
+static void
+json_check(struct ctl *ctl, const struct check_view *v)
+{
+	const struct check_report *r = v->report;
+	const struct check_finding *f;
+	json_t *root = json_new_object(), *arr = json_new_array(), *o, *san;
+	size_t i;
+
+	json_set(root, "file", json_str_or_null(v->file));
+	if (v->chain != NULL) {
+		json_set(root, "chain", json_str_or_null(v->chain));
+		json_set(root, "key_file", json_str_or_null(v->key));
+		json_set(root, "ca_file", json_str_or_null(v->ca_file));
+	}
+	json_set(root, "name", json_str_or_null(v->name));
+	json_set(root, "ok", json_boolean(r != NULL &&
+	    check_worst(r) != CHECK_ERROR));
+	if (r == NULL) {
+		json_set(root, "error", json_str_or_null(v->error != NULL ?
+		    v->error : "unreadable"));
+		json_set(root, "subject", json_null());
+		o = json_new_object();
+		json_set(o, "severity", json_string("error"));
+		json_set(o, "code", json_string("unreadable"));
+		json_set(o, "message", json_str_or_null(v->error != NULL ?
+		    v->error : "the file cannot be read"));
+		json_push(arr, o);
+		json_set(root, "findings", arr);
+		json_print(ctl, root);
+		return;
+	}
+	json_set(root, "subject", r->have_subject ?
+	    json_subject(&r->subject) : json_null());
+	json_set(root, "subject_line", json_str_or_null(r->subject_line));
+	if (r->have_validity)
+		json_set(root, "issuer", json_str_or_null(r->issuer));
+	san = json_new_array();
+	for (i = 0; i < r->san.n; i++)
+		json_push(san, json_string(r->san.v[i]));
+	json_set(root, "san", san);
+	json_set(root, "key", r->key[0] != '\0' ? json_string(r->key) :
+	    json_null());
+	if (r->have_validity) {
+		json_set(root, "not_before", json_jst(r->not_before));
+		json_set(root, "not_after", json_jst(r->not_after));
+		json_set(root, "days_left", json_integer(r->days_left));
+	}
+	for (i = 0; i < r->nfindings; i++) {
+		f = &r->findings[i];
+		o = json_new_object();
+		json_set(o, "severity",
+		    json_string(check_severity_name(f->severity)));
+		json_set(o, "code", json_string(f->code));
+		if (f->field != NULL)
+			json_set(o, "field", json_string(f->field));
+		json_set(o, "message", json_string(f->message));
+		json_push(arr, o);
+	}
+	json_set(root, "findings", arr);
+	json_print(ctl, root);
+}
+
 const struct output output_json = {
 	json_version,
 	json_windows,
 	json_plan,
+	json_check,
 };

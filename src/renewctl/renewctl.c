@@ -17,27 +17,31 @@
 #include "util.h"
 
 static int	cmd_help(struct ctl *, const struct ctl_cmd *, int, char **);
-static int	cmd_version(struct ctl *, const struct ctl_cmd *, int, char **);
-static int	cmd_unavailable(struct ctl *, const struct ctl_cmd *, int,
-		    char **);
 
 static const struct ctl_cmd ctl_cmds[] = {
 	{ "status", "[TARGET]", "show every target, or one, with its deadline",
-	    NULL, cmd_unavailable, 1 },
+	    "  -s SOCKET         the daemon's control socket\n", cmd_status, 1 },
 	{ "show", "TARGET", "show everything known about one target",
-	    NULL, cmd_unavailable, 1 },
+	    "  -s SOCKET         the daemon's control socket\n", cmd_show, 1 },
 	{ "history", "TARGET", "show a target's workflow history",
-	    NULL, cmd_unavailable, 1 },
-	{ "probe", "TARGET | --all", "probe now instead of waiting for the poll",
-	    NULL, cmd_unavailable, 1 },
-	{ "mark", "TARGET applied|issued", "record a renewal step done by hand",
-	    NULL, cmd_unavailable, 1 },
-	{ "reset", "TARGET", "start tracking a lapsed target afresh",
-	    NULL, cmd_unavailable, 1 },
+	    "  -s SOCKET         the daemon's control socket\n", cmd_history, 1 },
+	{ "probe", "TARGET | --all [--no-wait]",
+	    "probe now instead of waiting for the poll",
+	    "  --all             every target\n"
+	    "  --no-wait         queue the probe and return at once\n"
+	    "  -s SOCKET         the daemon's control socket\n", cmd_probe, 1 },
+	{ "mark", "TARGET applied|issued [--note TEXT]",
+	    "record a renewal step done by hand",
+	    "  --note TEXT       a line for the history (an order number, ...)\n"
+	    "  -s SOCKET         the daemon's control socket\n", cmd_mark, 1 },
+	{ "reset", "TARGET [--note TEXT]",
+	    "start tracking a target afresh (after a lapse)",
+	    "  --note TEXT       a line for the history\n"
+	    "  -s SOCKET         the daemon's control socket\n", cmd_reset, 1 },
 	{ "reload", "", "make the daemon read its config again",
-	    NULL, cmd_unavailable, 1 },
+	    "  -s SOCKET         the daemon's control socket\n", cmd_reload, 1 },
 	{ "queue", "", "list the notifications waiting to be sent",
-	    NULL, cmd_unavailable, 1 },
+	    "  -s SOCKET         the daemon's control socket\n", cmd_queue, 1 },
 	{ "maintenance", "[--after ISO-8601] [--count N]",
 	    "list the CA's maintenance windows",
 	    "  --after ISO-8601  windows ending after this time (default: now);\n"
@@ -55,12 +59,26 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "  -c FILE           thresholds, remind_at and [ca] from FILE\n"
 	    "                    (default: the built-in defaults)\n",
 	    cmd_plan, 0 },
-	{ "check-csr", "FILE", "lint a certificate signing request (step 2)",
-	    NULL, cmd_unavailable, 0 },
-	{ "check-bundle", "--cert F --chain F [--key F]",
+	{ "check-csr", "FILE [--name HOST]",
+	    "lint a certificate signing request (step 2)",
+	    "  FILE              the CSR, PEM or DER; - reads standard input\n"
+	    "  --name HOST       the CN must be this host name\n",
+	    cmd_check_csr, 0 },
+	{ "check-bundle",
+	    "--cert F --chain F [--key F] [--ca-file F] [--name HOST]",
 	    "check a certificate bundle before installing it (step 5)",
-	    NULL, cmd_unavailable, 0 },
-	{ "version", "", "print renewctl's version", NULL, cmd_version, 0 },
+	    "  --cert F          the server certificate (PEM or DER)\n"
+	    "  --chain F         the intermediate CA certificate (PEM): the\n"
+	    "                    3-tier chain without cross-root\n"
+	    "  --key F           the private key made with the CSR (PEM or\n"
+	    "                    DER, not encrypted): must match the cert\n"
+	    "  --ca-file F       trust anchors (default\n"
+	    "                    " CHECK_CA_FILE_DEFAULT ")\n"
+	    "  --name HOST       the certificate must cover this host name\n",
+	    cmd_check_bundle, 0 },
+	{ "version", "", "print the versions of renewctl and the daemon",
+	    "  -s SOCKET         the daemon's control socket\n", cmd_version,
+	    0 },
 	{ "help", "[COMMAND]", "show this help, or a command's", NULL,
 	    cmd_help, 0 },
 };
@@ -79,7 +97,8 @@ usage_all(FILE *f)
 	fprintf(f,
 	    "\n"
 	    "Options:\n"
-	    "  -s SOCKET   the daemon's control socket (default %s)\n"
+	    "  -s SOCKET   the daemon's control socket (default: $RENEWD_SOCKET,\n"
+	    "              else the -c file's socket, else %s)\n"
 	    "  -c FILE     the config file, for commands that read it\n"
 	    "  --json      print JSON for scripts instead of tables\n"
 	    "  -h, --help  this help; `renewctl help COMMAND` for one command\n"
@@ -88,8 +107,12 @@ usage_all(FILE *f)
 	    "Colour only on a terminal, never with NO_COLOR set.\n"
 	    "\n"
 	    "Exit status (as for `renewd --once`): 0 ok, 1 warning, 2 critical,\n"
-	    "3 unknown: a usage error, a bad config, the daemon out of reach,\n"
-	    "or a command that is not available.\n",
+	    "3 unknown. status, show and probe exit with the worst target's\n"
+	    "severity, check-csr and check-bundle with the worst finding's;\n"
+	    "other commands 0 when done. 2 also when the daemon refuses\n"
+	    "(refused, not-permitted); 3 for a usage error, a bad config,\n"
+	    "a file that cannot be read, an unknown target, or the daemon\n"
+	    "out of reach.\n",
 	    CTL_SOCKET_DEFAULT);
 }
 
@@ -137,6 +160,9 @@ ctl_common_option(struct ctl *ctl, const struct ctl_cmd *cmd, int ch,
 	switch (ch) {
 	case 'c':
 		ctl->config_path = optarg;
+		return CTL_CONTINUE;
+	case 's':
+		ctl->socket = optarg;
 		return CTL_CONTINUE;
 	case CTL_OPT_JSON:
 		ctl->json = 1;
@@ -224,7 +250,7 @@ ctl_lookup(struct ctl *ctl, const char *word)
 }
 
 /* Commands with no options of their own. */
-static int
+int
 ctl_no_args(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	static const struct option longopts[] = { CTL_LONGOPTS, { 0 } };
@@ -241,18 +267,6 @@ ctl_no_args(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 		return ctl_usage_error(ctl, cmd, "unexpected argument \"%s\"",
 		    argv[optind]);
 	return CTL_CONTINUE;
-}
-
-static int
-cmd_version(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
-{
-	int rv;
-
-	if ((rv = ctl_no_args(ctl, cmd, argc, argv)) != CTL_CONTINUE)
-		return rv;
-	ctl_set_output(ctl);
-	ctl->output->version(ctl, RENEWD_VERSION);
-	return EXIT_OK;
 }
 
 static int
@@ -273,27 +287,6 @@ cmd_help(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/*
- * The daemon's commands and the offline checks arrive later. Their options
- * are still checked (and --help works) so that scripts fail the same way.
- */
-static int
-cmd_unavailable(struct ctl *ctl, const struct ctl_cmd *cmd, int argc,
-    char **argv)
-{
-	size_t i;
-
-	for (i = 1; i < (size_t)argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			ctl_command_help(stdout, cmd);
-			return EXIT_OK;
-		}
-	(void)ctl;
-	fprintf(stderr, "renewctl: %s: not available yet in this version\n",
-	    cmd->name);
-	return EXIT_UNKNOWN;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -311,7 +304,7 @@ main(int argc, char *argv[])
 
 	log_init("renewctl", 0);
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.socket = CTL_SOCKET_DEFAULT;
+	ctl.socket = NULL;
 	ctl.out = stdout;
 	ctl.lang = LANG_EN;
 

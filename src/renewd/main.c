@@ -1,5 +1,6 @@
 /*
- * main.c — renewd: command line, configuration, and the choice of mode.
+ * main.c — renewd: command line, configuration, and the choice of mode
+ * (the service, --once or -t).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -10,13 +11,19 @@
 #include "log.h"
 #include "renewd.h"
 
+#define OPT_JSON	0x100	/* --json has no short form */
+
 static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-"usage: renewd [-dhtvV] [-c file] [--once [--json]]\n"
+"usage: renewd [-dhjtvV] [-c file] [--once [--json]]\n"
 "\n"
 "Watch TLS certificates under CA contracts so that none of them lapses.\n"
+"Without --once or -t, run the service in the foreground: probe every\n"
+"target on its schedule, mail the notifications that fall due, keep\n"
+"each target's state in state_dir and answer renewctl on the control\n"
+"socket. SIGHUP reloads the configuration, SIGTERM or SIGINT stops it.\n"
 "\n"
 "  -c, --config FILE  configuration file (default " CONFIG_DEFAULT_PATH ")\n"
 "  -t, --test         check the configuration and exit (0 good, 1 bad);\n"
@@ -26,6 +33,8 @@ usage(FILE *fp)
 "                     0 OK, 1 warning, 2 critical, 3 unknown\n"
 "      --json         with --once: print the Status JSON\n"
 "  -d, --debug        log debug messages\n"
+"  -j, --journal      log to the systemd journal with structured fields\n"
+"                     (the default when stderr is the journal)\n"
 "  -v, --verbose      more detail\n"
 "  -h, --help         this help\n"
 "  -V, --version      print the version\n"
@@ -40,7 +49,8 @@ main(int argc, char *argv[])
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "debug",	no_argument,		NULL, 'd' },
 		{ "help",	no_argument,		NULL, 'h' },
-		{ "json",	no_argument,		NULL, 'j' },
+		{ "journal",	no_argument,		NULL, 'j' },
+		{ "json",	no_argument,		NULL, OPT_JSON },
 		{ "once",	no_argument,		NULL, 'o' },
 		{ "test",	no_argument,		NULL, 't' },
 		{ "verbose",	no_argument,		NULL, 'v' },
@@ -49,10 +59,11 @@ main(int argc, char *argv[])
 	};
 	const char *path = CONFIG_DEFAULT_PATH;
 	int ch, test = 0, once = 0, json = 0, verbose = 0, debug = 0, rc;
+	int journal = 0;
 	struct strlist errors = { 0 };
 	struct config *cfg;
 
-	while ((ch = getopt_long(argc, argv, "c:dhtvV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dhjtvV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -64,6 +75,9 @@ main(int argc, char *argv[])
 			usage(stdout);
 			return 0;
 		case 'j':
+			journal = 1;
+			break;
+		case OPT_JSON:
 			json = 1;
 			break;
 		case 'o':
@@ -93,6 +107,8 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	log_init("renewd", debug ? 1 : 0);
+	if (journal)
+		log_set_journal(1);
 
 	if ((cfg = config_load(path, &errors)) == NULL) {
 		for (size_t i = 0; i < errors.n; i++)
@@ -121,8 +137,5 @@ main(int argc, char *argv[])
 		config_free(cfg);
 		return rc;
 	}
-	fprintf(stderr, "renewd: the service loop is not part of this build; "
-	    "use --once or -t\n");
-	config_free(cfg);
-	return 1;
+	return daemon_run(path, cfg);
 }

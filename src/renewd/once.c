@@ -13,7 +13,6 @@
 #include <jansson.h>
 
 #include "calendar.h"
-#include "fileio.h"
 #include "inspect.h"
 #include "log.h"
 #include "probe.h"
@@ -37,25 +36,6 @@ once_done(struct target_result *res, void *arg)
 		event_base_loopexit(slot->base, NULL);
 }
 
-static X509_STORE *
-once_load_trust(const char *path)
-{
-	char err[256];
-	size_t len;
-	char *pem;
-	X509_STORE *store;
-
-	if ((pem = file_read(path, RENEWD_CA_FILE_MAX, &len)) == NULL) {
-		log_warn("ca_file %s", path);
-		return NULL;
-	}
-	store = inspect_store_from_pem(pem, len, err, sizeof(err));
-	free(pem);
-	if (store == NULL)
-		log_warnx("ca_file %s: %s", path, err);
-	return store;
-}
-
 static enum severity
 once_overall(const struct target_status *sts, size_t n)
 {
@@ -75,18 +55,22 @@ once_overall(const struct target_status *sts, size_t n)
 	return unknown == n ? SEV_UNKNOWN : worst;
 }
 
+/* Stream one target at a time: 100,000 targets must not need one giant
+ * document in memory. */
 static void
 once_print_json(const struct target_status *sts, size_t n)
 {
-	json_t *root = json_object(), *arr = json_array();
+	fputs("{\"targets\": [", stdout);
+	for (size_t i = 0; i < n; i++) {
+		json_t *t = status_target_json(&sts[i]);
 
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, status_target_json(&sts[i]));
-	json_object_set_new(root, "targets", arr);
-	if (json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) == -1)
-		log_warnx("cannot write the report");
-	fputc('\n', stdout);
-	json_decref(root);
+		fputs(i == 0 ? "\n" : ",\n", stdout);
+		if (json_dumpf(t, stdout, JSON_INDENT(2) |
+		    JSON_PRESERVE_ORDER) == -1)
+			log_warnx("cannot write the report");
+		json_decref(t);
+	}
+	fputs("\n]}\n", stdout);
 }
 
 static void
@@ -126,7 +110,7 @@ once_run(const struct config *cfg, int json)
 		log_warnx("%s: no [target] sections: nothing to probe", cfg->path);
 		return SEV_UNKNOWN;
 	}
-	if ((trust = once_load_trust(cfg->ca_file)) == NULL)
+	if ((trust = trust_load(cfg->ca_file)) == NULL)
 		return SEV_UNKNOWN;
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");

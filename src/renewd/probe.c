@@ -5,11 +5,18 @@
  *
  * A target becomes a job; its addresses become connections. Jobs wait in a
  * FIFO for a DNS slot, connections in a FIFO for a connection slot
- * (cfg->concurrency). Each connection is a raw non-blocking socket driven by
- * one read/write event and one deadline timer; OpenSSL works on the socket
- * directly (SSL_set_fd), so a handshake costs no buffer copies beyond
- * OpenSSL's own. Results are handed back from a deferred event, never from
- * inside probe_target().
+ * (cfg->concurrency). Each connection has one deadline timer. Connect and
+ * the STARTTLS exchange run on the raw non-blocking socket with one
+ * read/write event; the TLS handshake then runs in an OpenSSL bufferevent
+ * on that socket (libevent calls SSL_do_handshake, OpenSSL reads and writes
+ * the socket itself through a socket BIO), and its one event callback,
+ * conn_tls_event(), sees the handshake end either way. From then on the
+ * bufferevent owns the SSL and the socket (BEV_OPT_CLOSE_ON_FREE): libevent
+ * frees the SSL and closes the socket once its own events are off the
+ * socket, from the loop (or in event_base_free), so a socket number is
+ * never reused while an event of the old connection still watches it.
+ * Results are handed back from a deferred event, never from inside
+ * probe_target().
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -26,12 +33,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/util.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "calendar.h"
 #include "inspect.h"
 #include "log.h"
 #include "probe.h"
@@ -71,14 +81,16 @@ struct probe_conn {
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen;
 	enum conn_phase		 phase;
-	int			 fd;
-	SSL			*ssl;
-	struct event		*ev;		/* socket readiness */
+	int			 fd;		/* ours until bev exists */
+	SSL			*ssl;		/* ours until bev exists */
+	struct bufferevent	*bev;		/* the handshake; owns both */
+	struct event		*ev;		/* readiness before TLS */
 	struct event		*timer;		/* the one deadline */
 	struct starttls_parser	*stls;
 	size_t			 outoff;	/* STARTTLS command bytes sent */
 	int			 writing;	/* a STARTTLS command is pending */
 	size_t			 nread;		/* bytes read during TLS */
+	int			 sockerr;	/* errno of a failed TLS read/write */
 	unsigned		 problems;	/* unreachable / handshake-failed */
 	int64_t			 start_ms;	/* monotonic */
 };
@@ -176,16 +188,6 @@ format_ms(char *buf, size_t len, int64_t ms)
 		    (long long)(ms % 1000 / 100));
 	else
 		snprintf(buf, len, "%lldms", (long long)ms);
-}
-
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if ((a % b != 0) && ((a < 0) != (b < 0)))
-		q--;
-	return q;
 }
 
 /* Parse an IP literal ("192.0.2.1", "2001:db8::1", "[2001:db8::1]"). */
@@ -689,44 +691,58 @@ conn_wait_or_fail(struct probe_conn *c, short what)
 }
 
 /*
- * The one place that reads the OpenSSL error queue: describe why a
- * handshake step failed and leave the queue empty.
+ * The one place that reads the OpenSSL error queue. libevent moves what a
+ * failed handshake step left there into the bufferevent (with the
+ * SSL_get_error() code in front, which has no library part) and hands it
+ * back newest first; anything else still queued comes after. Returns the
+ * earliest real error, or 0; both are empty afterwards.
  */
-static void
-conn_tls_error(struct probe_conn *c, int ret, int sslerr)
+static unsigned long
+conn_tls_drain(struct probe_conn *c)
 {
 	unsigned long e, first = 0;
-	int saved = errno;
 
+	if (c->bev != NULL)
+		while ((e = bufferevent_get_openssl_error(c->bev)) != 0)
+			if (ERR_GET_LIB(e) != 0)
+				first = e;
 	while ((e = ERR_get_error()) != 0)
-		if (first == 0)
+		if (first == 0 && ERR_GET_LIB(e) != 0)
 			first = e;
-	if (c->nread > PROBE_HANDSHAKE_MAX) {
-		conn_set_error(c, PROB_HANDSHAKE_FAILED, "TLS handshake failed: "
-		    "the server sent more than %d bytes", PROBE_HANDSHAKE_MAX);
-		return;
-	}
-	if (first != 0) {
-		const char *r = ERR_reason_error_string(first);
-
-		conn_set_error(c, PROB_HANDSHAKE_FAILED,
-		    "TLS handshake failed: %s", r != NULL ? r : "unknown error");
-		return;
-	}
-	if (sslerr == SSL_ERROR_ZERO_RETURN ||
-	    (sslerr == SSL_ERROR_SYSCALL && ret == 0) ||
-	    (sslerr == SSL_ERROR_SYSCALL && saved == 0))
-		conn_set_error(c, PROB_HANDSHAKE_FAILED, "TLS handshake "
-		    "failed: connection closed by the server");
-	else if (sslerr == SSL_ERROR_SYSCALL)
-		conn_set_error(c, PROB_HANDSHAKE_FAILED,
-		    "TLS handshake failed: %s", strerror(saved));
-	else
-		conn_set_error(c, PROB_HANDSHAKE_FAILED,
-		    "TLS handshake failed: SSL error %d", sslerr);
+	return first;
 }
 
-/* Count what the server sends during the handshake; stop past the cap. */
+/* Why the handshake did not complete; `what` is the BEV_EVENT_* bits. */
+static void
+conn_tls_failed(struct probe_conn *c, short what)
+{
+	unsigned long first = conn_tls_drain(c);
+	const char *r;
+
+	if (c->nread > PROBE_HANDSHAKE_MAX)
+		conn_set_error(c, PROB_HANDSHAKE_FAILED, "TLS handshake failed: "
+		    "the server sent more than %d bytes", PROBE_HANDSHAKE_MAX);
+	else if (first != 0) {
+		r = ERR_reason_error_string(first);
+		conn_set_error(c, PROB_HANDSHAKE_FAILED,
+		    "TLS handshake failed: %s", r != NULL ? r : "unknown error");
+	} else if (c->sockerr != 0)
+		conn_set_error(c, PROB_HANDSHAKE_FAILED,
+		    "TLS handshake failed: %s", strerror(c->sockerr));
+	else if (what & BEV_EVENT_EOF)
+		conn_set_error(c, PROB_HANDSHAKE_FAILED, "TLS handshake "
+		    "failed: connection closed by the server");
+	else
+		conn_set_error(c, PROB_HANDSHAKE_FAILED,
+		    "TLS handshake failed: unknown error");
+}
+
+/*
+ * Sits on the SSL's socket BIO (read and write are the same BIO): counts
+ * what the server sends during the handshake and stops past the cap, which
+ * OpenSSL then sees as a failed read; keeps the errno of a failed read or
+ * write, which libevent does not report.
+ */
 static long
 conn_bio_count(BIO *bio, int oper, const char *argp, size_t len, int argi,
     long argl, int ret, size_t *processed)
@@ -737,8 +753,15 @@ conn_bio_count(BIO *bio, int oper, const char *argp, size_t len, int argi,
 	(void)len;
 	(void)argi;
 	(void)argl;
-	if (c != NULL && oper == (BIO_CB_READ | BIO_CB_RETURN) && ret > 0 &&
-	    processed != NULL) {
+	if (c == NULL || (oper != (BIO_CB_READ | BIO_CB_RETURN) &&
+	    oper != (BIO_CB_WRITE | BIO_CB_RETURN)))
+		return ret;
+	if (ret <= 0) {
+		if (ret < 0 && !BIO_should_retry(bio) && errno != 0)
+			c->sockerr = errno;
+		return ret;
+	}
+	if (oper == (BIO_CB_READ | BIO_CB_RETURN) && processed != NULL) {
 		c->nread += *processed;
 		if (c->nread > PROBE_HANDSHAKE_MAX)
 			return -1;
@@ -771,55 +794,86 @@ conn_tls_done(struct probe_conn *c)
 	}
 	/* A courtesy close_notify; the reply is not waited for. */
 	(void)SSL_shutdown(c->ssl);
-	ERR_clear_error();
+	/* Nothing to report from here on: leave the queue empty. */
+	(void)conn_tls_drain(c);
 	conn_finish(c);
 }
 
+/*
+ * The bufferevent's one event callback: the handshake completed
+ * (BEV_EVENT_CONNECTED) or failed (ERROR, or EOF for a connection closed
+ * without close_notify). No callbacks are deferred, so this runs inside
+ * libevent's handshake step, which holds a reference to the bufferevent:
+ * freeing it here (conn_finish) is safe, libevent lets go of it after.
+ */
 static void
-conn_tls_step(struct probe_conn *c)
+conn_tls_event(struct bufferevent *bev, short what, void *arg)
 {
-	int r, e;
+	struct probe_conn *c = arg;
 
-	ERR_clear_error();
-	errno = 0;
-	if ((r = SSL_do_handshake(c->ssl)) == 1) {
+	(void)bev;
+	if (what & BEV_EVENT_CONNECTED) {
 		conn_tls_done(c);
 		return;
 	}
-	switch ((e = SSL_get_error(c->ssl, r))) {
-	case SSL_ERROR_WANT_READ:
-		conn_wait_or_fail(c, EV_READ);
-		return;
-	case SSL_ERROR_WANT_WRITE:
-		conn_wait_or_fail(c, EV_WRITE);
-		return;
-	default:
-		conn_tls_error(c, r, e);
-		conn_finish(c);
-		return;
-	}
+	conn_tls_failed(c, what);
+	conn_finish(c);
 }
 
 static void
 conn_tls_start(struct probe_conn *c)
 {
 	struct probe_job *job = c->job;
+	struct probe_engine *e = job->engine;
 	BIO *rbio;
 
 	c->phase = PHASE_HANDSHAKE;
-	if ((c->ssl = SSL_new(job->engine->ctx)) == NULL ||
-	    SSL_set_fd(c->ssl, c->fd) != 1 ||
+	/* The bufferevent watches the socket from now on. */
+	if (c->ev != NULL) {
+		event_free(c->ev);
+		c->ev = NULL;
+	}
+	/* Errors left by someone else are not this handshake's. */
+	(void)conn_tls_drain(c);
+	if ((c->ssl = SSL_new(e->ctx)) == NULL ||
 	    (job->sni && SSL_set_tlsext_host_name(c->ssl,
 	    job->conf->name) != 1)) {
-		conn_tls_error(c, -1, SSL_ERROR_SSL);
+		conn_tls_failed(c, BEV_EVENT_ERROR);
 		conn_finish(c);
 		return;
 	}
-	rbio = SSL_get_rbio(c->ssl);
+	/*
+	 * From here the bufferevent owns the SSL and the socket: it frees
+	 * and closes them after its events are gone (BEV_OPT_CLOSE_ON_FREE).
+	 * The handshake starts when the socket is writable, from the loop,
+	 * never from in here. If it cannot be made, libevent may or may not
+	 * have freed both already: forget them rather than free them twice.
+	 */
+	c->bev = bufferevent_openssl_socket_new(e->base, c->fd, c->ssl,
+	    BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		c->ssl = NULL;
+		c->fd = -1;
+	}
+	if (c->bev == NULL || (rbio = SSL_get_rbio(c->ssl)) == NULL) {
+		conn_set_error(c, PROB_HANDSHAKE_FAILED,
+		    "internal error: cannot set up the TLS connection");
+		(void)conn_tls_drain(c);
+		conn_finish(c);
+		return;
+	}
 	BIO_set_callback_arg(rbio, (char *)c);
 	BIO_set_callback_ex(rbio, conn_bio_count);
-	SSL_set_connect_state(c->ssl);
-	conn_tls_step(c);
+	/* A server that just closes is a failed handshake all the same;
+	 * tell it apart as EOF rather than as an error. */
+	bufferevent_openssl_set_allow_dirty_shutdown(c->bev, 1);
+	/*
+	 * Left enabled: on libevent 2.1, bufferevent_disable() before the
+	 * handshake completes takes the handshake's own events off the
+	 * socket and it stalls. Once it completes, conn_tls_event frees the
+	 * bufferevent before any application data could be read.
+	 */
+	bufferevent_setcb(c->bev, NULL, NULL, conn_tls_event, c);
 }
 
 /* Send what is left of the STARTTLS command. 1 done, 0 wait, -1 failed. */
@@ -964,9 +1018,7 @@ conn_io(evutil_socket_t fd, short what, void *arg)
 	case PHASE_STARTTLS:
 		conn_stls_io(c);
 		return;
-	case PHASE_HANDSHAKE:
-		conn_tls_step(c);
-		return;
+	case PHASE_HANDSHAKE:	/* the bufferevent's */
 	case PHASE_QUEUED:
 	case PHASE_DONE:
 		break;
@@ -996,8 +1048,6 @@ conn_timeout(evutil_socket_t fd, short what, void *arg)
 		during = "handshake";
 		break;
 	}
-	/* A handshake cut short may have left errors behind. */
-	ERR_clear_error();
 	conn_set_error(c, PROB_HANDSHAKE_FAILED, "timed out after %s during %s",
 	    t, during);
 	conn_finish(c);
@@ -1045,6 +1095,23 @@ conn_start(struct probe_engine *e, struct probe_conn *c)
 static void
 conn_release(struct probe_conn *c)
 {
+	BIO *rbio;
+
+	if (c->bev != NULL) {
+		/*
+		 * The SSL and the socket go with the bufferevent, once
+		 * libevent is done with it (after the callback we may be
+		 * in). Nothing may call back into this connection then.
+		 */
+		if ((rbio = SSL_get_rbio(c->ssl)) != NULL) {
+			BIO_set_callback_ex(rbio, NULL);
+			BIO_set_callback_arg(rbio, NULL);
+		}
+		bufferevent_free(c->bev);
+		c->bev = NULL;
+		c->ssl = NULL;
+		c->fd = -1;
+	}
 	if (c->ev != NULL) {
 		event_free(c->ev);
 		c->ev = NULL;
@@ -1135,8 +1202,7 @@ job_finish(struct probe_job *job)
 		if (conf->contract_end >= 0)
 			deadline_day = conf->contract_end;
 		else
-			deadline_day = (int)floor_div((int64_t)earliest +
-			    JST_OFFSET, 86400);
+			deadline_day = jday_from_time(earliest);
 		res->problems |= inspect_target(obs, nobs, deadline_day,
 		    conf->has_expect ? &conf->expect : NULL);
 	}

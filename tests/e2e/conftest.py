@@ -14,7 +14,8 @@ Per test:
             the leaf alone, or the certificates given
   renewd    helpers.renewd.Renewd in this test's tmp dir, trusting
             hier.ca_file; its runs fail with "renewd not built: run make"
-            when the binary is missing
+            when the binary is missing; services it started (.daemon())
+            are killed at teardown
   dnsmasq   dnsmasq({"name": ["127.0.0.2", ...]}) -> a running
             helpers.dns.Dnsmasq (.nameserver = "127.0.0.1:PORT")
   ipv6      skips the test when ::1 cannot be used
@@ -75,7 +76,9 @@ def serve(hier, servers):
 
 @pytest.fixture
 def renewd(tmp_path, hier):
-    return Renewd(tmp_path / "renewd", hier.ca_file)
+    rd = Renewd(tmp_path / "renewd", hier.ca_file)
+    yield rd
+    rd.close()
 
 
 @pytest.fixture

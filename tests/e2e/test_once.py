@@ -604,7 +604,7 @@ def test_reminder_due_is_warning_and_nothing_is_sent(hier, serve, servers,
     mx_leaf = hier.leaf(names=["mx.renewd.test"])
     mx = servers.starttls("smtp", "127.0.0.1", hier.served(mx_leaf),
                           mx_leaf.key_path)
-    before = renewd.state_files()
+    before = renewd.all_files()
     res = once(renewd, [tgt(srv, notify="web@example.jp")],
                mail={"url": f"smtp://127.0.0.1:{mx.port}"})
     assert res.rc == EXIT_WARNING, res.describe()
@@ -618,7 +618,7 @@ def test_reminder_due_is_warning_and_nothing_is_sent(hier, serve, servers,
     assert INSTANT_JST_RE.fullmatch(nn["due"]), nn
     # --once sends no mail and changes no state.
     assert mx.connections == 0
-    assert renewd.state_files() == before
+    assert renewd.all_files() == before
 
 
 def test_contract_end_and_product(serve, renewd):

@@ -445,19 +445,6 @@ def test_unknown_command_and_options():
         assert "usage: renewctl" in p.stderr
 
 
-@pytest.mark.parametrize("cmd", [
-    ["status"], ["show", "www.example.jp"], ["history", "www.example.jp"],
-    ["probe", "--all"], ["mark", "www.example.jp", "applied"],
-    ["reset", "www.example.jp"], ["reload"], ["queue"],
-    ["check-csr", "x.csr"], ["check-bundle", "--cert", "a", "--chain", "b"],
-])
-def test_later_commands_say_not_available(cmd):
-    p = run(*cmd, check=False)
-    assert p.returncode == 3
-    assert f"renewctl: {cmd[0]}: not available yet" in p.stderr
-    assert p.stdout == ""
-
-
 # --- with a config file (-c) ---------------------------------------------------------
 
 def write_conf(tmp_path, text):

@@ -418,8 +418,8 @@ static const struct bad_case bad_cases[] = {
 	  "notify expected)\n" },
 	{ "a key of another section", "[mail]\nconcurrency = 3\n",
 	  "t.conf:2: unknown key 'concurrency' in [mail] (one of url, "
-	  "require_tls, from, to, username, password_file, charset, timeout "
-	  "expected)\n" },
+	  "require_tls, from, to, username, password_file, charset, timeout, "
+	  "ca_file expected)\n" },
 	{ "keys are lowercase", "[renewd]\nTimeout = 10s\n",
 	  "t.conf:2: unknown key 'Timeout' in [renewd] (one of state_dir, "
 	  "socket, socket_group, admin_group, poll_interval, concurrency, "

@@ -18,6 +18,8 @@ values are taken as UTC).
                     key="ec256", not_after=200)
     served = pki.chain_file(leaf, inter)        # leaf + intermediate, PEM
     trust = pki.bundle("trust", [root])         # for ca_file
+    req = pki.csr(cn="www.renewd.test", o="株式会社テスト", l="千代田区",
+                  st="東京都", c="JP")          # a CSR file (PEM)
 """
 
 from __future__ import annotations
@@ -383,6 +385,30 @@ class PKI:
                                 critical=False)
         return self._write(label or (cn or "leaf"),
                            b.sign(iss_key, hashes.SHA256()), k, issuer)
+
+    def csr(self, *, cn: Optional[str] = None, o: Optional[str] = None,
+            ou: Optional[str] = None, l: Optional[str] = None,
+            st: Optional[str] = None, c: Optional[str] = None,
+            names: Sequence[str] = (), key: str = "rsa2048", slot="leaf",
+            der: bool = False, label: Optional[str] = None) -> Path:
+        """A certificate signing request, as a hosting console makes one:
+        the subject fields (None = absent), a subjectAltName request when
+        `names` is given, signed by the pool's (key, slot) key. Written as
+        PEM (NAME.csr), or DER with der=True; returns the path. The key is
+        the same as a leaf(key=..., slot=...)'s, so a CSR and the
+        certificate issued for it can share one."""
+        k = self.keys.get(key, slot)
+        b = x509.CertificateSigningRequestBuilder().subject_name(
+            build_name(cn, o=o, ou=ou, l=l, st=st, c=c))
+        if names:
+            b = b.add_extension(x509.SubjectAlternativeName(
+                [x509.DNSName(n) for n in names]), critical=False)
+        req = b.sign(k, hashes.SHA256())
+        enc = serialization.Encoding.DER if der else \
+            serialization.Encoding.PEM
+        path = self.dir / f"{self._stem(label or cn or 'csr')}.csr"
+        path.write_bytes(req.public_bytes(enc))
+        return path
 
 
 @dataclass

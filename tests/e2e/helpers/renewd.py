@@ -12,6 +12,9 @@ repository root). A test that needs one and finds none fails with
     t = res.target("www.renewd.test")  # the target's Status JSON object
     a = res.address("www.renewd.test", "127.0.0.2:PORT")
     rd.check(cfg)                      # renewd -t -c cfg
+    d = rd.daemon(cfg)                 # renewd -d -c cfg, the service
+    d.wait_log(r"started: ")           # a regex in its log (stderr)
+    d.send(signal.SIGHUP); d.stop()    # SIGTERM; returns the exit code
 
 Every config names its own state_dir, socket, hosts_file (empty) and
 nameservers (a loopback port where nothing answers unless a test passes a
@@ -23,6 +26,7 @@ from __future__ import annotations
 import datetime as _dt
 import json as _json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -232,6 +236,112 @@ def unused_tcp_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
+SANITIZER_RE = re.compile(r"ERROR: (Address|Leak|Undefined\w*)Sanitizer|"
+                          r"runtime error: ")
+
+
+class Daemon:
+    """A running service (`renewd -c CONFIG`, no --once), its stderr going
+    to a file. Stopped only by signals to its own PID."""
+
+    def __init__(self, argv: Sequence[str], log_path: Path,
+                 env: Optional[Mapping[str, str]] = None) -> None:
+        self.argv = [str(a) for a in argv]
+        self.log_path = Path(log_path)
+        self._log = open(self.log_path, "ab")
+        self._offset = self.log_path.stat().st_size
+        self.started = time.monotonic()
+        self.proc = subprocess.Popen(
+            self.argv, stdin=subprocess.DEVNULL, stdout=self._log,
+            stderr=subprocess.STDOUT, env=dict(env or program_env()),
+            start_new_session=True)
+        self.pid = self.proc.pid
+        self.rc: Optional[int] = None
+
+    def log(self) -> str:
+        """What this run wrote so far."""
+        with open(self.log_path, "rb") as f:
+            f.seek(self._offset)
+            return f.read().decode("utf-8", "replace")
+
+    def describe(self) -> str:
+        state = "running" if self.rc is None and self.proc.poll() is None \
+            else f"exit {self.proc.returncode}"
+        return f"$ {' '.join(self.argv)}\n[{state}]\n--- log ---\n" \
+            f"{self.log()[-8000:]}"
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def count(self, pattern: str) -> int:
+        return len(re.findall(pattern, self.log(), re.M))
+
+    def wait_log(self, pattern: str, *, count: int = 1,
+                 timeout: float = 10.0) -> List[re.Match]:
+        """Until the log has `count` matches of the regex `pattern` (per
+        line); the test fails if the process exits or time runs out."""
+        rx = re.compile(pattern, re.M)
+        end = time.monotonic() + timeout
+        while True:
+            found = list(rx.finditer(self.log()))
+            if len(found) >= count:
+                return found
+            if not self.alive():
+                pytest.fail(f"renewd exited while waiting for {pattern!r}"
+                            f"\n{self.describe()}", pytrace=False)
+            if time.monotonic() > end:
+                pytest.fail(f"{len(found)} of {count} {pattern!r} after "
+                            f"{timeout}s\n{self.describe()}", pytrace=False)
+            time.sleep(0.05)
+
+    def wait_until(self, check, what: str, timeout: float = 10.0):
+        """Until check() gives something true (returned)."""
+        end = time.monotonic() + timeout
+        while True:
+            v = check()
+            if v:
+                return v
+            if not self.alive():
+                pytest.fail(f"renewd exited while waiting for {what}\n"
+                            f"{self.describe()}", pytrace=False)
+            if time.monotonic() > end:
+                pytest.fail(f"no {what} after {timeout}s\n"
+                            f"{self.describe()}", pytrace=False)
+            time.sleep(0.05)
+
+    def send(self, sig: int) -> None:
+        """Send a signal to this renewd (by its PID)."""
+        os.kill(self.pid, sig)
+
+    def wait(self, timeout: float = 10.0) -> int:
+        try:
+            self.rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            pytest.fail(f"renewd still running {timeout}s after a signal, "
+                        f"killed\n{self.describe()}", pytrace=False)
+        self._log.close()
+        return self.rc
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
+        """Send `sig` (SIGTERM) and wait; the exit code. Fails the test on
+        a sanitizer report in the log."""
+        self.send(sig)
+        rc = self.wait(timeout)
+        assert not SANITIZER_RE.search(self.log()), self.describe()
+        return rc
+
+    def kill(self) -> None:
+        """SIGKILL, and reap it."""
+        if self.proc.poll() is None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.rc = self.proc.wait()
+        self._log.close()
+
+
 class Renewd:
     """renewd configs and runs inside one test's directory."""
 
@@ -253,6 +363,7 @@ class Renewd:
         self.dead_nameserver = f"127.0.0.1:{unused_udp_port()}"
         self.mail_url = f"smtp://127.0.0.1:{unused_tcp_port()}"
         self._n = 0
+        self.daemons: List[Daemon] = []
 
     @property
     def binary(self) -> Path:
@@ -319,7 +430,43 @@ class Renewd:
         """renewd -t -c CONFIG."""
         return run([self.binary, "-t", "-c", config], timeout=timeout)
 
+    def daemon(self, config, *, debug: bool = True,
+               args: Sequence[str] = (), tz: Optional[str] = None) -> Daemon:
+        """Start the service (`renewd [-d] -c CONFIG`) in the background;
+        its log goes to DIR/daemon.log (appended by every start)."""
+        argv = [self.binary] + (["-d"] if debug else []) + \
+            ["-c", config, *args]
+        d = Daemon(argv, self.dir / "daemon.log", env=program_env(tz))
+        self.daemons.append(d)
+        return d
+
+    def close(self) -> None:
+        """Kill every service a test left running (fixture teardown)."""
+        for d in self.daemons:
+            if d.alive():
+                d.kill()
+        self.daemons.clear()
+
+    def state_file(self, name: str) -> Path:
+        """state_dir/NAME.json (for names made of [a-z0-9.-])."""
+        return self.state_dir / f"{name}.json"
+
+    def state(self, name: str):
+        """The parsed state file of `name`, or None while there is none."""
+        try:
+            return _json.loads(self.state_file(name).read_text("utf-8"))
+        except FileNotFoundError:
+            return None
+
     def state_files(self) -> List[str]:
+        """The files directly in state_dir (the targets' state files and
+        what is moved aside), not the mail outbox below it."""
+        if not self.state_dir.is_dir():
+            return []
+        return sorted(p.name for p in self.state_dir.iterdir()
+                      if p.is_file())
+
+    def all_files(self) -> List[str]:
         """Every file under state_dir, relative (to see that --once wrote
         nothing)."""
         return sorted(str(p.relative_to(self.state_dir))

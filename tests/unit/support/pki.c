@@ -100,7 +100,7 @@ pki_cleanup(void)
 }
 
 static void
-pki_name_add(X509_NAME *name, int nid, const char *value, int bmp)
+pki_name_add(X509_NAME *name, int nid, const char *value, int bmp, int type)
 {
 	ASN1_STRING *s = NULL;
 	int ok;
@@ -114,6 +114,9 @@ pki_name_add(X509_NAME *name, int nid, const char *value, int bmp)
 		ok = X509_NAME_add_entry_by_NID(name, nid, V_ASN1_BMPSTRING,
 		    ASN1_STRING_get0_data(s), ASN1_STRING_length(s), -1, 0);
 		ASN1_STRING_free(s);
+	} else if (type != 0 && nid != NID_countryName) {
+		ok = X509_NAME_add_entry_by_NID(name, nid, type,
+		    (const unsigned char *)value, (int)strlen(value), -1, 0);
 	} else if (nid == NID_countryName) {
 		ok = X509_NAME_add_entry_by_NID(name, nid, MBSTRING_ASC,
 		    (const unsigned char *)value, -1, -1, 0);
@@ -134,12 +137,12 @@ pki_name(const struct pki_name *n)
 	if ((name = X509_NAME_new()) == NULL)
 		pki_die("X509_NAME_new");
 	/* Most general first, as CAs do. */
-	pki_name_add(name, NID_countryName, n->c, 0);
-	pki_name_add(name, NID_stateOrProvinceName, n->st, n->bmp);
-	pki_name_add(name, NID_localityName, n->l, n->bmp);
-	pki_name_add(name, NID_organizationName, n->o, n->bmp);
-	pki_name_add(name, NID_organizationalUnitName, n->ou, n->bmp);
-	pki_name_add(name, NID_commonName, n->cn, n->bmp);
+	pki_name_add(name, NID_countryName, n->c, 0, 0);
+	pki_name_add(name, NID_stateOrProvinceName, n->st, n->bmp, n->type);
+	pki_name_add(name, NID_localityName, n->l, n->bmp, n->type);
+	pki_name_add(name, NID_organizationName, n->o, n->bmp, n->type);
+	pki_name_add(name, NID_organizationalUnitName, n->ou, n->bmp, n->type);
+	pki_name_add(name, NID_commonName, n->cn, n->bmp, n->type);
 	return name;
 }
 
@@ -250,4 +253,89 @@ pki_pem(X509 *first, ...)
 	ret = xstrndup(p, (size_t)n);
 	BIO_free(bio);
 	return ret;
+}
+
+X509_REQ *
+pki_csr(const struct pki_csr_spec *spec)
+{
+	STACK_OF(X509_EXTENSION) *exts;
+	X509_EXTENSION *ext;
+	X509V3_CTX v3;
+	X509_REQ *req;
+	X509_NAME *name;
+	EVP_PKEY *key = pki_key(spec->key, spec->slot);
+
+	if ((req = X509_REQ_new()) == NULL)
+		pki_die("X509_REQ_new");
+	name = pki_name(&spec->subject);
+	if (X509_REQ_set_version(req, X509_REQ_VERSION_1) != 1 ||
+	    X509_REQ_set_subject_name(req, name) != 1 ||
+	    X509_REQ_set_pubkey(req, key) != 1)
+		pki_die("request fields");
+	X509_NAME_free(name);
+	if (spec->san != NULL) {
+		X509V3_set_ctx(&v3, NULL, NULL, req, NULL, 0);
+		if ((exts = sk_X509_EXTENSION_new_null()) == NULL ||
+		    (ext = X509V3_EXT_nconf_nid(NULL, &v3,
+		    NID_subject_alt_name, spec->san)) == NULL ||
+		    sk_X509_EXTENSION_push(exts, ext) <= 0 ||
+		    X509_REQ_add_extensions(req, exts) != 1)
+			pki_die("request extensions");
+		sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	}
+	if (X509_REQ_sign(req, key, EVP_PKEY_is_a(key, "ED25519") ? NULL :
+	    EVP_sha256()) <= 0)
+		pki_die("X509_REQ_sign");
+	return req;
+}
+
+static char *
+pki_bio_text(BIO *bio)
+{
+	char *p, *ret;
+	long n;
+
+	if ((n = BIO_get_mem_data(bio, &p)) < 0)
+		pki_die("BIO_get_mem_data");
+	ret = xstrndup(p, (size_t)n);
+	BIO_free(bio);
+	return ret;
+}
+
+char *
+pki_csr_pem(X509_REQ *req)
+{
+	BIO *bio;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_X509_REQ(bio, req) != 1)
+		pki_die("PEM_write_bio_X509_REQ");
+	return pki_bio_text(bio);
+}
+
+unsigned char *
+pki_csr_der(X509_REQ *req, size_t *lenp)
+{
+	unsigned char *der = NULL, *ret;
+	int n;
+
+	if ((n = i2d_X509_REQ(req, &der)) <= 0)
+		pki_die("i2d_X509_REQ");
+	ret = xmalloc((size_t)n);
+	memcpy(ret, der, (size_t)n);
+	OPENSSL_free(der);
+	*lenp = (size_t)n;
+	return ret;
+}
+
+char *
+pki_key_pem(EVP_PKEY *key)
+{
+	BIO *bio;
+
+	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
+	    PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL,
+	    NULL) != 1)
+		pki_die("PEM_write_bio_PrivateKey");
+	return pki_bio_text(bio);
 }

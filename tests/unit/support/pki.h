@@ -31,7 +31,9 @@ enum pki_key_type {
 EVP_PKEY	*pki_key(enum pki_key_type, int slot);
 
 /* Subject attributes, UTF-8; NULL leaves one out. `bmp` encodes CN, OU, O,
- * L and ST as BMPString (UTF-16) instead of UTF8String. */
+ * L and ST as BMPString (UTF-16) instead of UTF8String; `type` (e.g.
+ * V_ASN1_PRINTABLESTRING, V_ASN1_T61STRING) stores their bytes as they are
+ * in another string type. */
 struct pki_name {
 	const char	*cn;
 	const char	*ou;
@@ -40,6 +42,7 @@ struct pki_name {
 	const char	*st;
 	const char	*c;
 	int		 bmp;
+	int		 type;
 };
 
 struct pki_spec {
@@ -63,6 +66,22 @@ STACK_OF(X509)	*pki_chain(X509 *first, ...);
 void		 pki_chain_free(STACK_OF(X509) *);
 /* The arguments up to NULL as one PEM bundle (malloc'd, NUL-terminated). */
 char		*pki_pem(X509 *first, ...);
+/* A certificate signing request as the hosting service's console makes
+ * one: the subject, the key of (key, slot), an optional subjectAltName
+ * extension request. */
+struct pki_csr_spec {
+	struct pki_name		 subject;
+	const char		*san;	/* "DNS:a.example,DNS:b.example" or NULL */
+	enum pki_key_type	 key;
+	int			 slot;
+};
+/* Caller frees with X509_REQ_free(). */
+X509_REQ	*pki_csr(const struct pki_csr_spec *spec);
+/* The request as PEM (malloc'd, NUL-terminated) or DER (malloc'd, *lenp). */
+char		*pki_csr_pem(X509_REQ *);
+unsigned char	*pki_csr_der(X509_REQ *, size_t *lenp);
+/* A private key as unencrypted PKCS#8 PEM (malloc'd, NUL-terminated). */
+char		*pki_key_pem(EVP_PKEY *);
 /* Free the cached keys (at the end of a test binary, for leak checkers). */
 void		 pki_cleanup(void);
 

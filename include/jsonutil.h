@@ -1,0 +1,23 @@
+/*
+ * jsonutil.h — the JSON value forms every renewd document shares
+ * (src/core/jsonutil.c): strings that survive invalid UTF-8, UTC and Japan
+ * times, Japan dates.
+ */
+#ifndef RENEWD_JSONUTIL_H
+#define RENEWD_JSONUTIL_H
+
+#include <time.h>
+
+#include <jansson.h>
+
+/* A string, or null for NULL; text that is not valid UTF-8 is sanitised
+ * (jansson refuses it) rather than dropped. */
+json_t	*json_str_or_null(const char *);
+/* "2026-11-24T03:00:00Z" */
+json_t	*json_time_utc(time_t);
+/* "2026-12-31T09:00:00+09:00" */
+json_t	*json_time_jst(time_t);
+/* A Japan day number as "YYYY-MM-DD". */
+json_t	*json_day(int);
+
+#endif

@@ -1,0 +1,452 @@
+/*
+ * cmd_daemon.c — the commands that ask the running daemon: status, show,
+ * history, probe, mark, reset, reload, queue, and the daemon's half of
+ * version. With --json each prints the daemon's result as it came; else
+ * a view for people (daemon_human.c).
+ *
+ * Exit status: status, show and probe exit with the worst severity among
+ * the targets shown, as `renewd --once` does (unknown counts as a warning
+ * unless every target is unknown); the other commands 0 when done. An
+ * answer that refuses (refused, not-permitted) exits 2; an unknown target,
+ * a daemon out of reach or any other failure 3.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ctlproto.h"
+#include "log.h"
+#include "renewctl.h"
+#include "util.h"
+
+#define CTL_TIMEOUT	60	/* seconds for an answer; probe waits on */
+
+/* Options: the common ones, plus --all, --no-wait, --note TEXT where the
+ * command takes them; then the positional arguments (at most `maxpos`). */
+struct daemon_args {
+	int		 all;
+	int		 no_wait;
+	const char	*note;
+	char		*pos[3];
+	int		 npos;
+};
+
+enum {
+	OPT_ALL = 0x200,
+	OPT_NO_WAIT,
+	OPT_NOTE,
+};
+
+static int
+daemon_args(struct ctl *ctl, const struct ctl_cmd *cmd, int argc,
+    char **argv, const char *takes, int minpos, int maxpos,
+    struct daemon_args *a)
+{
+	static const struct option longopts[] = {
+		CTL_LONGOPTS,
+		{ "all", no_argument, NULL, OPT_ALL },
+		{ "no-wait", no_argument, NULL, OPT_NO_WAIT },
+		{ "note", required_argument, NULL, OPT_NOTE },
+		{ 0 },
+	};
+	int ch, rv;
+
+	memset(a, 0, sizeof(*a));
+	optind = 0;
+	opterr = 0;
+	/* Options may follow the arguments: renewctl mark T applied --note X */
+	while ((ch = getopt_long(argc, argv, CTL_SHORTOPTS + 1, longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case OPT_ALL:
+		case OPT_NO_WAIT:
+		case OPT_NOTE:
+			if (strchr(takes, ch == OPT_ALL ? 'a' :
+			    ch == OPT_NO_WAIT ? 'w' : 'n') == NULL)
+				return ctl_usage_error(ctl, cmd,
+				    "unknown option %s", argv[optind - 1]);
+			if (ch == OPT_ALL)
+				a->all = 1;
+			else if (ch == OPT_NO_WAIT)
+				a->no_wait = 1;
+			else
+				a->note = optarg;
+			break;
+		default:
+			if ((rv = ctl_common_option(ctl, cmd, ch, argv)) !=
+			    CTL_CONTINUE)
+				return rv;
+		}
+	}
+	for (; optind < argc; optind++) {
+		if (a->npos == maxpos)
+			return ctl_usage_error(ctl, cmd,
+			    "unexpected argument \"%s\"", argv[optind]);
+		a->pos[a->npos++] = argv[optind];
+	}
+	if (a->npos < minpos)
+		return ctl_usage_error(ctl, cmd, "%s",
+		    minpos == 1 ? "a target is needed" :
+		    "a target and a step are needed");
+	if (a->note != NULL && (strlen(a->note) == 0 ||
+	    strlen(a->note) > CTLPROTO_NOTE_MAX))
+		return ctl_usage_error(ctl, cmd, "--note: 1 to %d bytes",
+		    CTLPROTO_NOTE_MAX);
+	for (int i = 0; i < a->npos && i < 1; i++)
+		if (strlen(a->pos[i]) > CTLPROTO_TARGET_MAX)
+			return ctl_usage_error(ctl, cmd, "the target name is "
+			    "too long");
+	ctl_set_output(ctl);
+	return CTL_CONTINUE;
+}
+
+/* --json: the daemon's result, as it came, on one line. */
+static void
+daemon_print_json(struct ctl *ctl, json_t *result)
+{
+	if (json_dumpf(result, ctl->out, JSON_COMPACT | JSON_PRESERVE_ORDER)
+	    == -1)
+		log_warnx("cannot write JSON");
+	fputc('\n', ctl->out);
+}
+
+/* The severity word of a Status JSON target, as an exit status. */
+static int
+daemon_severity(json_t *t)
+{
+	const char *s = json_string_value(json_object_get(t, "severity"));
+
+	if (s == NULL)
+		return EXIT_UNKNOWN;
+	if (strcmp(s, "ok") == 0)
+		return EXIT_OK;
+	if (strcmp(s, "warning") == 0)
+		return EXIT_WARNING;
+	if (strcmp(s, "critical") == 0)
+		return EXIT_CRITICAL;
+	return EXIT_UNKNOWN;
+}
+
+/* As renewd --once: the worst; unknown counts as a warning unless every
+ * target is unknown (or there is none). */
+static int
+daemon_worst(json_t *targets)
+{
+	size_t i, unknown = 0, n = json_array_size(targets);
+	int worst = EXIT_OK, s;
+
+	for (i = 0; i < n; i++) {
+		s = daemon_severity(json_array_get(targets, i));
+		if (s == EXIT_UNKNOWN) {
+			unknown++;
+			s = EXIT_WARNING;
+		}
+		if (s > worst)
+			worst = s;
+	}
+	return unknown == n ? EXIT_UNKNOWN : worst;
+}
+
+/* Send the request; print an error answer. 0 with the result in resp, or
+ * the exit status. */
+static int
+daemon_ask(struct ctl *ctl, const struct ctl_cmd *cmd,
+    const struct ctlproto_request *req, int timeout,
+    struct ctlproto_response *resp)
+{
+	int rv;
+
+	if (ctl_call(ctl, req, timeout, resp) == -1)
+		return EXIT_UNKNOWN;
+	if (!resp->ok) {
+		rv = ctl_daemon_error(ctl, cmd, resp);
+		ctlproto_response_free(resp);
+		return rv;
+	}
+	return EXIT_OK;
+}
+
+/* The result's "targets", or NULL after saying so. */
+static json_t *
+daemon_targets(const struct ctl_cmd *cmd, json_t *result)
+{
+	json_t *t = json_object_get(result, "targets");
+
+	if (!json_is_array(t)) {
+		fprintf(stderr, "renewctl: %s: the answer has no targets\n",
+		    cmd->name);
+		return NULL;
+	}
+	return t;
+}
+
+/* Print a {"targets": [...]} answer (status, probe) and return the worst
+ * target's severity as the exit status. */
+static int
+daemon_print_targets(struct ctl *ctl, const struct ctl_cmd *cmd,
+    const struct ctlproto_response *resp)
+{
+	json_t *targets;
+
+	if ((targets = daemon_targets(cmd, resp->result)) == NULL)
+		return EXIT_UNKNOWN;
+	if (ctl->json)
+		daemon_print_json(ctl, resp->result);
+	else
+		daemon_human_status(ctl, targets);
+	return daemon_worst(targets);
+}
+
+int
+cmd_status(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctlproto_request req = { .cmd = CTLCMD_STATUS };
+	struct ctlproto_response resp;
+	struct daemon_args a;
+	int rv;
+
+	if ((rv = daemon_args(ctl, cmd, argc, argv, "", 0, 1, &a)) !=
+	    CTL_CONTINUE)
+		return rv;
+	req.target = a.pos[0];
+	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
+		return rv;
+	rv = daemon_print_targets(ctl, cmd, &resp);
+	ctlproto_response_free(&resp);
+	return rv;
+}
+
+int
+cmd_show(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctlproto_request req = { .cmd = CTLCMD_SHOW };
+	struct ctlproto_response resp;
+	struct daemon_args a;
+	int rv;
+
+	if ((rv = daemon_args(ctl, cmd, argc, argv, "", 1, 1, &a)) !=
+	    CTL_CONTINUE)
+		return rv;
+	req.target = a.pos[0];
+	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
+		return rv;
+	if (ctl->json)
+		daemon_print_json(ctl, resp.result);
+	else
+		daemon_human_show(ctl, resp.result);
+	rv = daemon_severity(resp.result);
+	ctlproto_response_free(&resp);
+	return rv;
+}
+
+int
+cmd_history(struct ctl *ctl, const struct ctl_cmd *cmd, int argc,
+    char **argv)
+{
+	struct ctlproto_request req = { .cmd = CTLCMD_HISTORY };
+	struct ctlproto_response resp;
+	struct daemon_args a;
+	int rv;
+
+	if ((rv = daemon_args(ctl, cmd, argc, argv, "", 1, 1, &a)) !=
+	    CTL_CONTINUE)
+		return rv;
+	req.target = a.pos[0];
+	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
+		return rv;
+	if (ctl->json)
+		daemon_print_json(ctl, resp.result);
+	else
+		daemon_human_history(ctl, resp.result, 0);
+	ctlproto_response_free(&resp);
+	return EXIT_OK;
+}
+
+int
+cmd_probe(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctlproto_request req = { .cmd = CTLCMD_PROBE };
+	struct ctlproto_response resp;
+	struct daemon_args a;
+	int rv;
+
+	if ((rv = daemon_args(ctl, cmd, argc, argv, "aw", 0, 1, &a)) !=
+	    CTL_CONTINUE)
+		return rv;
+	if ((a.npos == 1) == a.all)
+		return ctl_usage_error(ctl, cmd, "give a target or --all");
+	req.target = a.pos[0];
+	req.all = a.all;
+	req.wait = !a.no_wait;
+	if ((rv = daemon_ask(ctl, cmd, &req, req.wait ? 0 : CTL_TIMEOUT,
+	    &resp)) != EXIT_OK)
+		return rv;
+	if (!req.wait) {
+		if (ctl->json)
+			daemon_print_json(ctl, resp.result);
+		else
+			fprintf(ctl->out, "%lld probe%s queued.\n",
+			    json_integer_value(json_object_get(resp.result,
+			    "queued")), json_integer_value(json_object_get(
+			    resp.result, "queued")) == 1 ? "" : "s");
+		ctlproto_response_free(&resp);
+		return EXIT_OK;
+	}
+	rv = daemon_print_targets(ctl, cmd, &resp);
+	ctlproto_response_free(&resp);
+	return rv;
+}
+
+int
+cmd_mark(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctlproto_request req = { .cmd = CTLCMD_MARK };
+	struct ctlproto_response resp;
+	struct daemon_args a;
+	int rv;
+
+	if ((rv = daemon_args(ctl, cmd, argc, argv, "n", 2, 2, &a)) !=
+	    CTL_CONTINUE)
+		return rv;
+	if (strcmp(a.pos[1], "applied") == 0)
+		req.step = CTLSTEP_APPLIED;
+	else if (strcmp(a.pos[1], "issued") == 0)
+		req.step = CTLSTEP_ISSUED;
+	else
+		return ctl_usage_error(ctl, cmd, "the step is \"applied\" or "
+		    "\"issued\", not \"%s\"", a.pos[1]);
+	req.target = a.pos[0];
+	req.note = (char *)a.note;
+	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
+		return rv;
+	if (ctl->json)
+		daemon_print_json(ctl, resp.result);
+	else
+		daemon_human_mark(ctl, resp.result);
+	rv = json_is_false(json_object_get(resp.result, "saved")) ?
+	    EXIT_WARNING : EXIT_OK;
+	ctlproto_response_free(&resp);
+	return rv;
+}
+
+int
+cmd_reset(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctlproto_request req = { .cmd = CTLCMD_RESET };
+	struct ctlproto_response resp;
+	struct daemon_args a;
+	int rv;
+
+	if ((rv = daemon_args(ctl, cmd, argc, argv, "n", 1, 1, &a)) !=
+	    CTL_CONTINUE)
+		return rv;
+	req.target = a.pos[0];
+	req.note = (char *)a.note;
+	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
+		return rv;
+	if (ctl->json)
+		daemon_print_json(ctl, resp.result);
+	else
+		daemon_human_reset(ctl, resp.result);
+	rv = json_is_false(json_object_get(resp.result, "saved")) ?
+	    EXIT_WARNING : EXIT_OK;
+	ctlproto_response_free(&resp);
+	return rv;
+}
+
+int
+cmd_reload(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctlproto_request req = { .cmd = CTLCMD_RELOAD };
+	struct ctlproto_response resp;
+	int rv;
+
+	if ((rv = ctl_no_args(ctl, cmd, argc, argv)) != CTL_CONTINUE)
+		return rv;
+	ctl_set_output(ctl);
+	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
+		return rv;
+	if (ctl->json)
+		daemon_print_json(ctl, resp.result);
+	else
+		fprintf(ctl->out, "renewd reloaded %s: %lld target%s.\n",
+		    json_string_value(json_object_get(resp.result, "config")),
+		    json_integer_value(json_object_get(resp.result,
+		    "targets")), json_integer_value(json_object_get(
+		    resp.result, "targets")) == 1 ? "" : "s");
+	ctlproto_response_free(&resp);
+	return EXIT_OK;
+}
+
+int
+cmd_queue(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctlproto_request req = { .cmd = CTLCMD_QUEUE };
+	struct ctlproto_response resp;
+	int rv;
+
+	if ((rv = ctl_no_args(ctl, cmd, argc, argv)) != CTL_CONTINUE)
+		return rv;
+	ctl_set_output(ctl);
+	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
+		return rv;
+	if (ctl->json)
+		daemon_print_json(ctl, resp.result);
+	else
+		daemon_human_queue(ctl, json_object_get(resp.result,
+		    "notices"));
+	ctlproto_response_free(&resp);
+	return EXIT_OK;
+}
+
+/*
+ * renewctl's version, and the daemon's when one answers. It works without
+ * a daemon (exit 0, a note on stderr): the client's version is the answer
+ * asked for first.
+ */
+int
+cmd_version(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	struct ctlproto_request req = { .cmd = CTLCMD_VERSION };
+	struct ctlproto_response resp;
+	json_t *root, *dv = NULL;
+	const char *path;
+	int fd, rv;
+
+	if ((rv = ctl_no_args(ctl, cmd, argc, argv)) != CTL_CONTINUE)
+		return rv;
+	ctl_set_output(ctl);
+	if ((path = ctl_socket_path(ctl)) != NULL &&
+	    (fd = ctl_connect(ctl, 1)) != -1) {
+		close(fd);
+		if (ctl_call(ctl, &req, CTL_TIMEOUT, &resp) == 0) {
+			if (resp.ok)
+				dv = json_incref(resp.result);
+			else
+				(void)ctl_daemon_error(ctl, cmd, &resp);
+			ctlproto_response_free(&resp);
+		}
+	} else if (path != NULL)
+		fprintf(stderr, "renewctl: no renewd answers on %s\n", path);
+	if (ctl->json) {
+		root = json_pack("{s:s}", "version", RENEWD_VERSION);
+		if (dv != NULL)
+			json_object_set(root, "daemon", dv);
+		daemon_print_json(ctl, root);
+		json_decref(root);
+	} else {
+		ctl->output->version(ctl, RENEWD_VERSION);
+		if (dv != NULL)
+			fprintf(ctl->out, "renewd version %s (control "
+			    "protocol %lld)\n", json_string_value(
+			    json_object_get(dv, "version")),
+			    json_integer_value(json_object_get(dv,
+			    "protocol")));
+	}
+	json_decref(dv);
+	return EXIT_OK;
+}

@@ -1,0 +1,887 @@
+/*
+ * watch.c — the daemon's work on every target: when to probe it, what the
+ * policy makes of each probe and of the passing time, handing the notices
+ * to the sink, and keeping the state file up to date.
+ *
+ * TIMERS. Each target has one libevent timer, set to the earlier of its
+ * next probe and its next policy evaluation (libevent keeps timers in a
+ * min-heap: adding, firing and removing one is O(log n), and nothing walks
+ * all targets). A probe that falls due goes into a FIFO; at most
+ * `running_max` probes are handed to the engine at once, so 100,000
+ * targets due at start-up cost a queue entry each, not a pending probe.
+ *
+ * ORDER after every policy run: the notices go to the sink first, then the
+ * state that records them is saved. A notice the sink refuses is kept in
+ * memory and offered again (and the state is not saved meanwhile), so
+ * after a crash the policy decides it again from the older file, under the
+ * same id. A failed save is logged and retried; the state in memory stays
+ * authoritative.
+ *
+ * CONFIGS. The targets point into the config in use. A reload moves every
+ * kept target onto the new config at once; a probe that is running keeps
+ * a reference to the config it started with (its target_conf), which is
+ * freed when the last such probe ends.
+ */
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "calendar.h"
+#include "log.h"
+#include "metrics.h"
+#include "policy.h"
+#include "probe.h"
+#include "renewd.h"
+#include "schedule.h"
+#include "state.h"
+#include "util.h"
+
+#define WATCH_RETRY		60	/* seconds before a failed save or
+					 * submit is tried again */
+#define WATCH_RUNNING_MIN	64	/* probes handed to the engine at once */
+#define WATCH_RUNNING_PER_CONN	4	/* ... per allowed connection */
+
+struct wconf {
+	struct config		*cfg;
+	struct cal_rules	 rules;
+	unsigned		 refs;	/* in use + probes running with it */
+	LIST_ENTRY(wconf)	 entry;
+};
+
+struct wtarget {
+	struct watch		*w;
+	char			*name;
+	const struct target_conf *tc;		/* in w->conf's config */
+	struct target_state	*st;		/* NULL: its file could not be
+						 * read; not watched */
+	struct event		*timer;
+	time_t			 next_probe;
+	time_t			 next_eval;	/* 0: after the next probe */
+	unsigned		 failures;	/* failed probes in a row */
+	int			 queued;	/* in w->queue */
+	int			 probing;	/* handed to the engine */
+	int			 removed;	/* gone from the config */
+	int			 dirty;		/* changed since last saved */
+	int			 save_failing;
+	int			 submit_failing;
+	struct wconf		*probe_conf;	/* the running probe's config */
+	struct policy_notice	*pending;	/* not yet taken by the sink */
+	size_t			 npending;
+	struct metrics_probe	 probe;		/* the last probe (metrics) */
+	int			 has_probe;
+	TAILQ_ENTRY(wtarget)	 entry;		/* w->queue or w->gone */
+	unsigned long		 nprobes;	/* probes started */
+	int			 again;		/* probe again at once after
+						 * the running one */
+	TAILQ_HEAD(, watch_waiter) waiters;	/* renewctl probe --wait */
+};
+TAILQ_HEAD(wtarget_list, wtarget);
+
+struct watch {
+	struct event_base	*base;
+	struct probe_engine	*engine;
+	struct sink		*sink;
+	char			*state_dir;
+	struct wconf		*conf;		/* in use */
+	LIST_HEAD(, wconf)	 confs;		/* every one alive */
+	struct wtarget		**targets;	/* as conf->cfg->targets */
+	size_t			 ntargets;
+	struct wtarget_list	 queue;		/* due, waiting for a slot */
+	struct wtarget_list	 gone;		/* removed, probe running */
+	size_t			 running;
+	size_t			 running_max;
+	int			 stopped;
+	unsigned long		 generation;	/* reloads */
+};
+
+/* Someone waiting for the next probe of a target to end. */
+struct watch_waiter {
+	struct wtarget		*t;
+	unsigned long		 after;		/* done once t->nprobes > after
+						 * and that probe ended */
+	watch_probe_cb		 cb;
+	void			*arg;
+	size_t			 slot;
+	TAILQ_ENTRY(watch_waiter) entry;
+};
+
+static void	watch_wake(evutil_socket_t, short, void *);
+static void	watch_probe_done(struct target_result *, void *);
+static void	wtarget_waiters_done(struct wtarget *, int);
+
+/* ---- configs ---------------------------------------------------------- */
+
+static struct wconf *
+wconf_new(struct watch *w, struct config *cfg)
+{
+	struct wconf *wc = xcalloc(1, sizeof(*wc));
+
+	wc->cfg = cfg;
+	cal_rules_from_config(&wc->rules, cfg);
+	wc->refs = 1;
+	LIST_INSERT_HEAD(&w->confs, wc, entry);
+	return wc;
+}
+
+static void
+wconf_unref(struct wconf *wc)
+{
+	if (--wc->refs > 0)
+		return;
+	log_debug("the configuration loaded from %s is released", wc->cfg->path);
+	LIST_REMOVE(wc, entry);
+	config_free(wc->cfg);
+	free(wc);
+}
+
+static void
+watch_set_running_max(struct watch *w)
+{
+	size_t max = (size_t)w->conf->cfg->concurrency * WATCH_RUNNING_PER_CONN;
+
+	w->running_max = max < WATCH_RUNNING_MIN ? WATCH_RUNNING_MIN : max;
+}
+
+/* ---- state files ------------------------------------------------------ */
+
+static void
+wtarget_save(struct wtarget *t)
+{
+	char err[1024];
+
+	if (statefile_save(t->w->state_dir, t->st, err, sizeof(err)) == -1) {
+		if (!t->save_failing)
+			log_warnx("%s: state not saved: %s (kept in memory; "
+			    "retried every %ds)", t->name, err, WATCH_RETRY);
+		else
+			log_debug("%s: state still not saved: %s", t->name,
+			    err);
+		t->save_failing = 1;
+		return;
+	}
+	if (t->save_failing)
+		log_info("%s: state saved again", t->name);
+	t->save_failing = 0;
+	t->dirty = 0;
+}
+
+/* Offer the pending notices to the sink, in order; then save the state
+ * once every one of them is taken. */
+static void
+wtarget_flush(struct wtarget *t)
+{
+	size_t done = 0;
+
+	while (done < t->npending) {
+		if (sink_submit(t->w->sink, &t->pending[done], t->tc,
+		    t->st) == -1)
+			break;
+		done++;
+	}
+	if (done > 0) {
+		memmove(t->pending, t->pending + done,
+		    (t->npending - done) * sizeof(*t->pending));
+		t->npending -= done;
+	}
+	if (t->npending > 0) {
+		if (!t->submit_failing)
+			log_warnx("%s: %zu notice%s not taken by the %s sink; "
+			    "retried every %ds", t->name, t->npending,
+			    t->npending == 1 ? "" : "s", t->w->sink->name,
+			    WATCH_RETRY);
+		t->submit_failing = 1;
+		return;
+	}
+	t->submit_failing = 0;
+	if (t->dirty)
+		wtarget_save(t);
+}
+
+/* ---- timers ----------------------------------------------------------- */
+
+static int
+wtarget_renewing(const struct wtarget *t)
+{
+	return t->st->cycle.active && (t->st->cycle.state == CYCLE_APPLIED ||
+	    t->st->cycle.state == CYCLE_ISSUED);
+}
+
+/* Set the timer to the earliest thing to do. */
+static void
+wtarget_arm(struct wtarget *t, time_t now)
+{
+	struct timeval tv;
+	time_t when = 0;
+
+	if (t->w->stopped || t->st == NULL || t->removed) {
+		evtimer_del(t->timer);
+		return;
+	}
+	if (!t->queued && !t->probing)
+		when = t->next_probe;
+	if (t->next_eval != 0 && (when == 0 || t->next_eval < when))
+		when = t->next_eval;
+	if ((t->dirty || t->npending > 0) &&
+	    (when == 0 || now + WATCH_RETRY < when))
+		when = now + WATCH_RETRY;
+	if (when == 0) {
+		evtimer_del(t->timer);
+		return;
+	}
+	tv.tv_sec = when > now ? when - now : 0;
+	tv.tv_usec = 0;
+	if (evtimer_add(t->timer, &tv) == -1)
+		log_warnx("%s: cannot set a timer", t->name);
+}
+
+/* The first probe and evaluation after the state was loaded. */
+static void
+wtarget_schedule_first(struct wtarget *t, time_t now, int evaluate)
+{
+	const struct config *cfg = t->w->conf->cfg;
+	const struct target_state *st = t->st;
+
+	if (st->last_probe != 0 && !st->last_probe_ok) {
+		/* The outage goes on: retry as after a first failure. */
+		t->failures = 1;
+		t->next_probe = schedule_next_probe(t->name, st->last_probe,
+		    now, cfg->poll_interval, wtarget_renewing(t), 1);
+	} else {
+		t->failures = 0;
+		t->next_probe = schedule_first_probe(t->name, st->last_probe,
+		    now, cfg->poll_interval, wtarget_renewing(t));
+	}
+	t->next_eval = evaluate ? now : 0;
+	wtarget_arm(t, now);
+}
+
+/* ---- policy ----------------------------------------------------------- */
+
+static void
+wtarget_evaluate(struct wtarget *t, const struct policy_obs *obs, time_t now)
+{
+	struct watch *w = t->w;
+	struct policy_ctx ctx;
+	struct policy_out out;
+
+	policy_ctx_init(&ctx, w->conf->cfg, &w->conf->rules, t->tc);
+	policy_run(&ctx, t->st, obs, now, &out);
+	for (size_t i = 0; i < out.nevents; i++)
+		log_info("%s: %s: %s", t->name, out.events[i].event,
+		    out.events[i].note);
+	if (out.nnotices > 0) {
+		t->pending = xreallocarray(t->pending,
+		    t->npending + out.nnotices, sizeof(*t->pending));
+		memcpy(t->pending + t->npending, out.notices,
+		    out.nnotices * sizeof(*out.notices));
+		t->npending += out.nnotices;
+	}
+	if (out.changed)
+		t->dirty = 1;
+	t->next_eval = out.next_eval;
+	policy_out_free(&out);
+	wtarget_flush(t);
+}
+
+/* ---- probes ----------------------------------------------------------- */
+
+static void
+watch_kick(struct watch *w)
+{
+	struct wtarget *t;
+
+	while (!w->stopped && w->running < w->running_max &&
+	    (t = TAILQ_FIRST(&w->queue)) != NULL) {
+		TAILQ_REMOVE(&w->queue, t, entry);
+		t->queued = 0;
+		if (probe_target(w->engine, t->tc, watch_probe_done, t) == -1) {
+			time_t now = time(NULL);
+
+			log_warnx("%s: cannot start a probe", t->name);
+			t->failures++;
+			t->next_probe = schedule_next_probe(t->name, now, now,
+			    w->conf->cfg->poll_interval, wtarget_renewing(t),
+			    t->failures);
+			wtarget_arm(t, now);
+			continue;
+		}
+		t->probing = 1;
+		t->nprobes++;
+		t->probe_conf = w->conf;
+		w->conf->refs++;
+		w->running++;
+	}
+}
+
+static void
+wtarget_free(struct wtarget *t)
+{
+	if (t == NULL)
+		return;
+	wtarget_waiters_done(t, WATCH_GONE);
+	if (t->timer != NULL)
+		event_free(t->timer);
+	state_free(t->st);
+	metrics_probe_free(&t->probe);
+	free(t->pending);
+	free(t->name);
+	free(t);
+}
+
+static void
+watch_probe_done(struct target_result *res, void *arg)
+{
+	struct wtarget *t = arg;
+	struct watch *w = t->w;
+	struct wconf *pc = t->probe_conf;
+	struct policy_obs obs;
+	time_t now;
+
+	t->probing = 0;
+	t->probe_conf = NULL;
+	w->running--;
+	if (t->removed) {
+		log_debug("%s: a probe ended after the target was removed",
+		    t->name);
+		TAILQ_REMOVE(&w->gone, t, entry);
+		wtarget_free(t);
+		goto done;
+	}
+	now = time(NULL);
+	policy_observation_from_result(res, &obs);
+	metrics_count_probe(obs.ok);
+	metrics_probe_free(&t->probe);
+	metrics_probe_from_result(&t->probe, res);
+	t->has_probe = 1;
+	if (obs.ok) {
+		char na[32];
+
+		state_set_observation(t->st, res);
+		time_format_utc(obs.not_after, na, sizeof(na));
+		log_debug("%s: probed: %zu address%s, earliest notAfter %s",
+		    t->name, res->naddrs, res->naddrs == 1 ? "" : "es", na);
+		t->failures = 0;
+	} else {
+		t->failures++;
+		log_debug("%s: probe failed (%u in a row): %s", t->name,
+		    t->failures, obs.error);
+	}
+	wtarget_evaluate(t, &obs, now);
+	t->next_probe = schedule_next_probe(t->name, res->started, now,
+	    w->conf->cfg->poll_interval, wtarget_renewing(t), t->failures);
+	policy_obs_free(&obs);
+	if (t->again && !w->stopped) {
+		t->again = 0;
+		t->queued = 1;
+		TAILQ_INSERT_HEAD(&w->queue, t, entry);
+	}
+	wtarget_arm(t, now);
+	wtarget_waiters_done(t, WATCH_PROBED);
+done:
+	target_result_free(res);
+	wconf_unref(pc);
+	watch_kick(w);
+}
+
+static void
+watch_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct wtarget *t = arg;
+	time_t now = time(NULL);
+
+	(void)fd;
+	(void)what;
+	if (t->w->stopped || t->st == NULL)
+		return;
+	if ((t->next_eval != 0 && now >= t->next_eval) || t->dirty ||
+	    t->npending > 0)
+		wtarget_evaluate(t, NULL, now);
+	if (!t->queued && !t->probing && now >= t->next_probe) {
+		t->queued = 1;
+		TAILQ_INSERT_TAIL(&t->w->queue, t, entry);
+	}
+	wtarget_arm(t, now);
+	watch_kick(t->w);
+}
+
+/* ---- targets ---------------------------------------------------------- */
+
+/* Load the state; 1 when the target can be watched. */
+static int
+wtarget_load(struct wtarget *t, int *loaded)
+{
+	char err[1024];
+
+	*loaded = 0;
+	switch (statefile_load(t->w->state_dir, t->name, &t->st, err,
+	    sizeof(err))) {
+	case STATEFILE_LOADED:
+		*loaded = 1;
+		/* The saved observation is the last probe when that one
+		 * succeeded: its figures stand until the next probe. */
+		if (t->st->last_probe_ok && t->st->observation != NULL) {
+			metrics_probe_from_result(&t->probe,
+			    t->st->observation);
+			t->has_probe = 1;
+		}
+		return 1;
+	case STATEFILE_NEW:
+		return 1;
+	case STATEFILE_CORRUPT:
+		/* statefile_load logged it; the fresh state replaces it */
+		t->dirty = 1;
+		return 1;
+	case STATEFILE_ERROR:
+		break;
+	}
+	log_warnx("%s: not watched until its state file can be read "
+	    "(tried again at the next reload)", t->name);
+	return 0;
+}
+
+static struct wtarget *
+wtarget_new(struct watch *w, const struct target_conf *tc, time_t now)
+{
+	struct wtarget *t = xcalloc(1, sizeof(*t));
+	int loaded;
+
+	t->w = w;
+	t->tc = tc;
+	t->name = xstrdup(tc->name);
+	TAILQ_INIT(&t->waiters);
+	if ((t->timer = evtimer_new(w->base, watch_wake, t)) == NULL)
+		fatalx("%s: cannot make a timer", __func__);
+	if (wtarget_load(t, &loaded))
+		wtarget_schedule_first(t, now, loaded);
+	return t;
+}
+
+/* The target left the config: its file stays as it is. */
+static void
+wtarget_drop(struct watch *w, struct wtarget *t)
+{
+	if (t->queued) {
+		TAILQ_REMOVE(&w->queue, t, entry);
+		t->queued = 0;
+	}
+	evtimer_del(t->timer);
+	t->again = 0;
+	wtarget_waiters_done(t, WATCH_GONE);
+	if (t->npending > 0)
+		log_warnx("%s: removed with %zu notice%s not taken by the "
+		    "sink", t->name, t->npending, t->npending == 1 ? "" : "s");
+	else if (t->st != NULL && t->dirty)
+		wtarget_save(t);
+	log_info("%s: no longer watched (its state file is kept)", t->name);
+	if (t->probing) {
+		t->removed = 1;
+		TAILQ_INSERT_TAIL(&w->gone, t, entry);
+	} else
+		wtarget_free(t);
+}
+
+/* ---- the watch -------------------------------------------------------- */
+
+struct watch *
+watch_new(struct event_base *base, struct probe_engine *engine,
+    struct sink *sink, const char *state_dir, struct config *cfg)
+{
+	struct watch *w = xcalloc(1, sizeof(*w));
+	time_t now = time(NULL);
+	size_t unwatched = 0;
+
+	w->base = base;
+	w->engine = engine;
+	w->sink = sink;
+	w->state_dir = xstrdup(state_dir);
+	LIST_INIT(&w->confs);
+	TAILQ_INIT(&w->queue);
+	TAILQ_INIT(&w->gone);
+	w->conf = wconf_new(w, cfg);
+	watch_set_running_max(w);
+	w->ntargets = cfg->ntargets;
+	w->targets = xcalloc(cfg->ntargets > 0 ? cfg->ntargets : 1,
+	    sizeof(*w->targets));
+	for (size_t i = 0; i < cfg->ntargets; i++) {
+		w->targets[i] = wtarget_new(w, &cfg->targets[i], now);
+		if (w->targets[i]->st == NULL)
+			unwatched++;
+	}
+	if (unwatched > 0)
+		log_warnx("%zu of %zu targets not watched: their state files "
+		    "cannot be read", unwatched, cfg->ntargets);
+	return w;
+}
+
+const struct config *
+watch_config(const struct watch *w)
+{
+	return w->conf->cfg;
+}
+
+size_t
+watch_ntargets(const struct watch *w)
+{
+	return w->ntargets;
+}
+
+void
+watch_reload(struct watch *w, struct config *cfg)
+{
+	struct config *old = w->conf->cfg;
+	struct wtarget **nt;
+	struct wconf *prev = w->conf;
+	unsigned char *kept;
+	size_t added = 0, removed = 0;
+	time_t now = time(NULL);
+
+	w->generation++;
+	if (strcmp(old->state_dir, cfg->state_dir) != 0)
+		log_warnx("state_dir: a change takes effect at the next start "
+		    "(still %s)", w->state_dir);
+	if (strcmp(old->ca_file, cfg->ca_file) != 0)
+		log_warnx("ca_file: a change takes effect at the next start "
+		    "(still %s)", old->ca_file);
+
+	/* Match the new targets with the old ones by name. */
+	nt = xcalloc(cfg->ntargets > 0 ? cfg->ntargets : 1, sizeof(*nt));
+	kept = xcalloc(old->ntargets > 0 ? old->ntargets : 1, 1);
+	for (size_t i = 0; i < cfg->ntargets; i++) {
+		const struct target_conf *o;
+		size_t j;
+
+		if ((o = config_find_target(old, cfg->targets[i].name)) == NULL)
+			continue;
+		j = (size_t)(o - old->targets);
+		if (kept[j])
+			continue;
+		kept[j] = 1;
+		nt[i] = w->targets[j];
+		nt[i]->tc = &cfg->targets[i];
+	}
+	for (size_t j = 0; j < w->ntargets; j++)
+		if (!kept[j]) {
+			wtarget_drop(w, w->targets[j]);
+			removed++;
+		}
+	free(kept);
+	free(w->targets);
+	w->targets = nt;
+	w->ntargets = cfg->ntargets;
+
+	/* From here on every target points into the new config; running
+	 * probes keep theirs alive. */
+	w->conf = wconf_new(w, cfg);
+	wconf_unref(prev);
+	watch_set_running_max(w);
+	probe_engine_set_config(w->engine, cfg);
+
+	for (size_t i = 0; i < cfg->ntargets; i++) {
+		struct wtarget *t = nt[i];
+		int loaded;
+
+		if (t == NULL) {
+			nt[i] = wtarget_new(w, &cfg->targets[i], now);
+			added++;
+			continue;
+		}
+		if (t->st == NULL) {
+			if (wtarget_load(t, &loaded))
+				wtarget_schedule_first(t, now, loaded);
+			continue;
+		}
+		/* Settings may have changed (contract_end, the interval):
+		 * evaluate now and fit the next probe to the interval. */
+		t->next_eval = now;
+		if (!t->queued && !t->probing && t->failures == 0)
+			t->next_probe = schedule_first_probe(t->name,
+			    t->st->last_probe, now, cfg->poll_interval,
+			    wtarget_renewing(t));
+		wtarget_arm(t, now);
+	}
+	log_info("configuration reloaded from %s: %zu target%s (%zu added, "
+	    "%zu removed)", cfg->path, cfg->ntargets,
+	    cfg->ntargets == 1 ? "" : "s", added, removed);
+	watch_kick(w);
+}
+
+void
+watch_stop(struct watch *w)
+{
+	struct wtarget *t;
+
+	w->stopped = 1;
+	for (size_t i = 0; i < w->ntargets; i++)
+		wtarget_waiters_done(w->targets[i], WATCH_GONE);
+	while ((t = TAILQ_FIRST(&w->queue)) != NULL) {
+		TAILQ_REMOVE(&w->queue, t, entry);
+		t->queued = 0;
+	}
+	for (size_t i = 0; i < w->ntargets; i++)
+		evtimer_del(w->targets[i]->timer);
+}
+
+size_t
+watch_save_all(struct watch *w)
+{
+	size_t failed = 0;
+
+	for (size_t i = 0; i < w->ntargets; i++) {
+		struct wtarget *t = w->targets[i];
+
+		if (t->st == NULL || !t->dirty)
+			continue;
+		if (t->npending > 0) {
+			log_warnx("%s: %zu notice%s not taken by the sink; the "
+			    "state is not saved, so they are decided again at "
+			    "the next start", t->name, t->npending,
+			    t->npending == 1 ? "" : "s");
+			failed++;
+			continue;
+		}
+		wtarget_save(t);
+		if (t->dirty)
+			failed++;
+	}
+	return failed;
+}
+
+void
+watch_free(struct watch *w)
+{
+	struct wtarget *t;
+	struct wconf *wc;
+
+	if (w == NULL)
+		return;
+	for (size_t i = 0; i < w->ntargets; i++)
+		wtarget_free(w->targets[i]);
+	free(w->targets);
+	while ((t = TAILQ_FIRST(&w->gone)) != NULL) {
+		TAILQ_REMOVE(&w->gone, t, entry);
+		wtarget_free(t);
+	}
+	/* The engine is gone: no probe holds a config any more. */
+	while ((wc = LIST_FIRST(&w->confs)) != NULL) {
+		LIST_REMOVE(wc, entry);
+		config_free(wc->cfg);
+		free(wc);
+	}
+	free(w->state_dir);
+	free(w);
+}
+
+/* ---- the control socket's access (control.c) -------------------------- */
+
+/*
+ * Tell the waiters of `t` whose probe has ended (WATCH_PROBED), or every
+ * waiter (WATCH_GONE). One at a time from the head: a callback may cancel
+ * other waiters.
+ */
+static void
+wtarget_waiters_done(struct wtarget *t, int outcome)
+{
+	struct watch_waiter *ww;
+
+	for (;;) {
+		TAILQ_FOREACH(ww, &t->waiters, entry)
+			if (outcome == WATCH_GONE || t->nprobes > ww->after)
+				break;
+		if (ww == NULL)
+			return;
+		TAILQ_REMOVE(&t->waiters, ww, entry);
+		ww->cb(ww->arg, ww->slot, outcome);
+		free(ww);
+	}
+}
+
+unsigned long
+watch_generation(const struct watch *w)
+{
+	return w->generation;
+}
+
+int
+watch_find(const struct watch *w, const char *name, size_t *index)
+{
+	const struct config *cfg = w->conf->cfg;
+	const struct target_conf *tc;
+
+	if ((tc = config_find_target(cfg, name)) == NULL)
+		return -1;
+	*index = (size_t)(tc - cfg->targets);
+	return *index < w->ntargets ? 0 : -1;
+}
+
+void
+watch_view(const struct watch *w, size_t index, struct watch_view *v)
+{
+	const struct wtarget *t = w->targets[index];
+
+	memset(v, 0, sizeof(*v));
+	v->name = t->name;
+	v->cfg = w->conf->cfg;
+	v->rules = &w->conf->rules;
+	v->tc = t->tc;
+	v->st = t->st;
+	v->next_probe = t->queued || t->probing ? 0 : t->next_probe;
+	v->probing = t->probing;
+	v->queued = t->queued;
+	v->failures = t->failures;
+	v->saved = !t->dirty;
+	v->probe = t->st != NULL && t->has_probe ? &t->probe : NULL;
+}
+
+/* Put the target at the head of the probe queue (or probe it again once
+ * the running probe ends). */
+static void
+wtarget_probe_soon(struct wtarget *t)
+{
+	struct watch *w = t->w;
+
+	if (t->probing)
+		t->again = 1;
+	else {
+		if (t->queued)
+			TAILQ_REMOVE(&w->queue, t, entry);
+		t->queued = 1;
+		TAILQ_INSERT_HEAD(&w->queue, t, entry);
+	}
+}
+
+int
+watch_probe_now(struct watch *w, size_t index, watch_probe_cb cb, void *arg,
+    size_t slot, struct watch_waiter **waiter)
+{
+	struct wtarget *t = w->targets[index];
+	struct watch_waiter *ww;
+
+	if (waiter != NULL)
+		*waiter = NULL;
+	if (w->stopped || t->st == NULL)
+		return -1;
+	if (cb != NULL) {
+		ww = xcalloc(1, sizeof(*ww));
+		ww->t = t;
+		ww->after = t->nprobes;
+		ww->cb = cb;
+		ww->arg = arg;
+		ww->slot = slot;
+		TAILQ_INSERT_TAIL(&t->waiters, ww, entry);
+		if (waiter != NULL)
+			*waiter = ww;
+	}
+	wtarget_probe_soon(t);
+	return 0;
+}
+
+void
+watch_probe_kick(struct watch *w)
+{
+	watch_kick(w);
+}
+
+void
+watch_waiter_cancel(struct watch_waiter *ww)
+{
+	if (ww == NULL)
+		return;
+	TAILQ_REMOVE(&ww->t->waiters, ww, entry);
+	free(ww);
+}
+
+int
+watch_mark(struct watch *w, size_t index, enum policy_mark mark,
+    const char *note, time_t now, int *changed, char *err, size_t errlen)
+{
+	struct wtarget *t = w->targets[index];
+	int rc;
+
+	*changed = 0;
+	if (t->st == NULL) {
+		snprintf(err, errlen, "%s: not watched: its state file cannot "
+		    "be read", t->name);
+		return -1;
+	}
+	if ((rc = policy_mark(t->st, mark, now, note, err, errlen)) == -1)
+		return -1;
+	if (rc == 0) {
+		char *clean = note != NULL ? rd_sanitize(note, strlen(note)) :
+		    NULL;
+
+		*changed = 1;
+		log_info("%s: marked %s%s%s", t->name,
+		    mark == POLICY_MARK_APPLIED ? "applied" : "issued",
+		    clean != NULL ? ": " : "", clean != NULL ? clean : "");
+		free(clean);
+		t->dirty = 1;
+		wtarget_evaluate(t, NULL, now);
+		wtarget_arm(t, now);
+	}
+	return 0;
+}
+
+int
+watch_reset(struct watch *w, size_t index, const char *note, time_t now,
+    char *err, size_t errlen)
+{
+	struct wtarget *t = w->targets[index];
+	char *clean;
+
+	if (t->st == NULL) {
+		snprintf(err, errlen, "%s: not watched: its state file cannot "
+		    "be read", t->name);
+		return -1;
+	}
+	clean = note != NULL ? rd_sanitize(note, strlen(note)) : NULL;
+	policy_reset(t->st, now, note);
+	log_info("%s: reset: tracking starts afresh%s%s", t->name,
+	    clean != NULL ? ": " : "", clean != NULL ? clean : "");
+	free(clean);
+	/* The new cycle starts from what the next probe sees, not from the
+	 * old observation. */
+	t->dirty = 1;
+	t->next_eval = 0;
+	wtarget_flush(t);
+	wtarget_probe_soon(t);
+	wtarget_arm(t, now);
+	watch_kick(w);
+	return 0;
+}
+
+void
+watch_summarize(const struct watch *w, struct watch_summary *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	sum->nearest = -1;
+	sum->targets = w->ntargets;
+	for (size_t i = 0; i < w->ntargets; i++) {
+		const struct wtarget *t = w->targets[i];
+		const struct target_state *st = t->st;
+		const struct cycle *c;
+
+		if (st == NULL) {
+			sum->attention++;
+			continue;
+		}
+		c = &st->cycle;
+		if ((st->last_probe != 0 && !st->last_probe_ok) ||
+		    (st->observation != NULL && st->observation->problems) ||
+		    (c->active && (c->state == CYCLE_NOTIFIED ||
+		    c->state == CYCLE_APPLIED || c->state == CYCLE_ISSUED ||
+		    c->state == CYCLE_LAPSED)))
+			sum->attention++;
+		if (c->active && c->state != CYCLE_LAPSED &&
+		    !(c->state == CYCLE_VERIFIED &&
+		    c->source == EXPIRY_CONTRACT) &&
+		    (sum->nearest < 0 || c->expiry < sum->nearest)) {
+			sum->nearest = c->expiry;
+			sum->nearest_name = t->name;
+		}
+	}
+}
