@@ -5,6 +5,9 @@
 #   make asan       the same suite with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install missing Debian packages (idempotent, quiet when done)
+#   make fuzz       build the libFuzzer harnesses (fuzz/fuzz_*.c) with clang
+#                   into $(BUILD)-fuzz/ and run each for FUZZ_SECONDS
+#   make fuzz-smoke the same, ~3 s each over the seed corpus (part of `test`)
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
@@ -39,6 +42,12 @@ ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 OPT      := -O1 -g
 endif
+# SAN=fuzz (set by `make fuzz`, with CC=clang): the same sanitizers plus
+# libFuzzer's coverage instrumentation for every object, harnesses included.
+ifeq ($(SAN),fuzz)
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+OPT      := -O1 -g
+endif
 CFLAGS   ?=
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -DRENEWD_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
 ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(SANFLAGS) -MMD -MP $(CFLAGS)
@@ -66,6 +75,7 @@ LIBRENEWD := $(BUILD)/librenewd.a
 
 .SECONDARY:
 .PHONY: all check test unit e2e lint asan deps install uninstall clean demo bench
+.PHONY: fuzz fuzz-smoke fuzz-build fuzz-run
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/renewd $(BUILD)/renewctl
@@ -115,6 +125,7 @@ test: all $(UNIT_BIN)
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory e2e
+	@$(if $(filter 1,$(SAN)),,$(MAKE) --no-print-directory fuzz-smoke)
 
 unit: $(UNIT_BIN)
 	@scripts/run-unit-tests $(UNIT_BIN)
@@ -132,6 +143,38 @@ asan: deps
 
 deps:
 	@scripts/install-deps
+
+# ---- fuzzing -------------------------------------------------------------
+# Every fuzz/fuzz_NAME.c is a libFuzzer harness linked with libcore built by
+# clang with SAN=fuzz into $(BUILD)-fuzz/ (the object rules above, another
+# BUILD); its seeds are fuzz/corpus/NAME/. `make fuzz` runs each for
+# FUZZ_SECONDS on a copy of its seeds in $(BUILD)-fuzz/corpus/NAME (kept
+# between runs); `make fuzz-smoke` runs each for FUZZ_SMOKE_SECONDS over the
+# seeds alone. Crashes are saved as $(BUILD)-fuzz/crash-*. fuzz/README.md.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZ_SRC     := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_NAMES   := $(patsubst fuzz/fuzz_%.c,%,$(FUZZ_SRC))
+FUZZ_BIN     := $(patsubst fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_MAKE     = $(MAKE) --no-print-directory BUILD=$(BUILD)-fuzz CC=$(FUZZ_CC) SAN=fuzz
+
+fuzz:
+	@$(FUZZ_MAKE) fuzz-run FUZZ_TIME=$(FUZZ_SECONDS) FUZZ_KEEP=1
+
+fuzz-smoke:
+	@$(FUZZ_MAKE) fuzz-run FUZZ_TIME=$(FUZZ_SMOKE_SECONDS) FUZZ_KEEP=0
+
+fuzz-build: $(FUZZ_BIN)
+
+$(BUILD)/fuzz/%: $(BUILD)/obj/fuzz/%.o $(LIBCORE)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -fsanitize=fuzzer -o $@ $< $(LIBCORE) $(PKG_LIBS) -lm
+
+# Runs in the SAN=fuzz sub-make: BUILD is already the fuzz directory.
+fuzz-run: fuzz-build
+	@BUILD=$(BUILD) TIME=$(FUZZ_TIME) KEEP=$(FUZZ_KEEP) fuzz/run $(FUZZ_NAMES)
 
 # ---- install -------------------------------------------------------------
 
@@ -179,6 +222,6 @@ demo: deps
 	@demo/run --build $(BUILD)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

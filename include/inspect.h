@@ -113,7 +113,9 @@ struct cert_obs {
  * trust store makes the chain untrusted. `out` is overwritten; free it with
  * cert_obs_free(). Returns 0, or -1 with a message in err when there is no
  * leaf to inspect (out is then zeroed). The caller's OpenSSL error queue is
- * left as it was.
+ * left as it was, except that a malformed certificate can raise more errors
+ * than the queue holds (16), pushing the older ones out: nothing of its own
+ * is left there either way.
  */
 int	 inspect_chain(STACK_OF(X509) *served, X509_STORE *trust,
 	    const char *host, const struct strlist *names, time_t now,

@@ -261,6 +261,9 @@ log_emit(const struct log_entry *le)
 	log_stderr(le);
 }
 
+static void vlog(int, const char *, int, const char *, va_list)
+    __attribute__((format(printf, 4, 0)));
+
 /* Format, escape and emit one plain message; errnum < 0: no error text. */
 static void
 vlog(int priority, const char *level, int errnum, const char *fmt,

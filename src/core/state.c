@@ -475,7 +475,7 @@ static int dec_fail(struct dec *, const char *, const char *, ...)
 static int
 dec_fail(struct dec *d, const char *path, const char *fmt, ...)
 {
-	char msg[256];
+	char msg[256], *safe;
 	va_list ap;
 
 	if (d->failed)
@@ -484,7 +484,10 @@ dec_fail(struct dec *d, const char *path, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(d->err, d->errlen, "%s: %s", path, msg);
+	/* Messages quote values from the file; the reason is logged. */
+	safe = rd_sanitize(msg, strlen(msg));
+	snprintf(d->err, d->errlen, "%s: %s", path, safe);
+	free(safe);
 	return -1;
 }
 
@@ -997,8 +1000,13 @@ state_decode(const char *text, size_t len, char *err, size_t errlen)
 	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
+		/* jansson quotes the bytes near the error: made safe, as
+		 * the reason reaches the log. */
+		char *safe = rd_sanitize(jerr.text, strlen(jerr.text));
+
 		snprintf(err, errlen, "not JSON: line %d column %d: %s",
-		    jerr.line, jerr.column, jerr.text);
+		    jerr.line, jerr.column, safe);
+		free(safe);
 		return NULL;
 	}
 	if (dec_object(&d, root, "(top)") == -1)

@@ -59,7 +59,7 @@ daemon_args(struct ctl *ctl, const struct ctl_cmd *cmd, int argc,
 	optind = 0;
 	opterr = 0;
 	/* Options may follow the arguments: renewctl mark T applied --note X */
-	while ((ch = getopt_long(argc, argv, CTL_SHORTOPTS + 1, longopts,
+	while ((ch = getopt_long(argc, argv, &CTL_SHORTOPTS[1], longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case OPT_ALL:

@@ -367,6 +367,13 @@ test_corruption(void **unused)
 		    "not JSON" },
 		{ "before 1970", "last_probe", "\"1969-12-31T23:59:59Z\"",
 		    "last_probe: before 1970" },
+		/* Quoted values are made safe: the reason is logged. */
+		{ "control byte in a time", "observation.at",
+		    "\"2027-03-20T00:\\u007f00:00Z\"",
+		    "not a time: \"2027-03-20T00:\\x7f00:00Z\"" },
+		{ "escape in a kind", "cycle.sent.0.kind",
+		    "\"\\u001b[2Jreminder\"",
+		    "unknown kind \"\\x1b[2Jreminder\"" },
 	};
 	struct target_state *st = rich_state();
 	char *good = state_encode(st), err[256];
@@ -410,6 +417,9 @@ test_not_a_state(void **unused)
 		{ "duplicate keys", "{\"v\": 1, \"v\": 1}", "not JSON" },
 		{ "trailing garbage", "{\"v\": 1} x", "not JSON" },
 		{ "invalid UTF-8", "{\"v\": 1, \"target\": \"\xff\"}", "not JSON" },
+		/* jansson quotes these; the reason is logged: made safe */
+		{ "control bytes", "\x17\xf2p\xf2", "not JSON" },
+		{ "an escape sequence", "\x1b[2J", "not JSON" },
 	};
 	char err[256];
 
@@ -423,6 +433,10 @@ test_not_a_state(void **unused)
 		if (strstr(err, cases[i].reason) == NULL)
 			fail_msg("%s: \"%s\", expected \"%s\"", cases[i].what,
 			    err, cases[i].reason);
+		for (const char *p = err; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				fail_msg("%s: control character in \"%s\"",
+				    cases[i].what, err);
 	}
 }
 
