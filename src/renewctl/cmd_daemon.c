@@ -301,11 +301,31 @@ cmd_probe(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	return rv;
 }
 
+/* Ask for a change of a target's workflow (mark, reset) and print the
+ * answer; a change the daemon could not save yet is a warning. */
+static int
+daemon_change(struct ctl *ctl, const struct ctl_cmd *cmd,
+    const struct ctlproto_request *req, void (*human)(struct ctl *, json_t *))
+{
+	struct ctlproto_response resp;
+	int rv;
+
+	if ((rv = daemon_ask(ctl, cmd, req, CTL_TIMEOUT, &resp)) != EXIT_OK)
+		return rv;
+	if (ctl->json)
+		daemon_print_json(ctl, resp.result);
+	else
+		human(ctl, resp.result);
+	rv = json_is_false(json_object_get(resp.result, "saved")) ?
+	    EXIT_WARNING : EXIT_OK;
+	ctlproto_response_free(&resp);
+	return rv;
+}
+
 int
 cmd_mark(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	struct ctlproto_request req = { .cmd = CTLCMD_MARK };
-	struct ctlproto_response resp;
 	struct daemon_args a;
 	int rv;
 
@@ -321,23 +341,13 @@ cmd_mark(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 		    "\"issued\", not \"%s\"", a.pos[1]);
 	req.target = a.pos[0];
 	req.note = (char *)a.note;
-	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
-		return rv;
-	if (ctl->json)
-		daemon_print_json(ctl, resp.result);
-	else
-		daemon_human_mark(ctl, resp.result);
-	rv = json_is_false(json_object_get(resp.result, "saved")) ?
-	    EXIT_WARNING : EXIT_OK;
-	ctlproto_response_free(&resp);
-	return rv;
+	return daemon_change(ctl, cmd, &req, daemon_human_mark);
 }
 
 int
 cmd_reset(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	struct ctlproto_request req = { .cmd = CTLCMD_RESET };
-	struct ctlproto_response resp;
 	struct daemon_args a;
 	int rv;
 
@@ -346,16 +356,7 @@ cmd_reset(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 		return rv;
 	req.target = a.pos[0];
 	req.note = (char *)a.note;
-	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
-		return rv;
-	if (ctl->json)
-		daemon_print_json(ctl, resp.result);
-	else
-		daemon_human_reset(ctl, resp.result);
-	rv = json_is_false(json_object_get(resp.result, "saved")) ?
-	    EXIT_WARNING : EXIT_OK;
-	ctlproto_response_free(&resp);
-	return rv;
+	return daemon_change(ctl, cmd, &req, daemon_human_reset);
 }
 
 int
