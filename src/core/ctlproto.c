@@ -79,6 +79,20 @@ ctlproto_cmd_lookup(const char *name)
 static enum ctlproto_error ctlproto_fail(char *, size_t, enum ctlproto_error,
     const char *, ...) __attribute__((format(printf, 4, 5)));
 
+/* Messages quote what the peer sent (names, jansson's excerpts): keep
+ * them one printable line for whoever shows them on a terminal. */
+static void
+ctlproto_clean(char *msg, size_t msglen)
+{
+	char *clean;
+
+	if (msglen == 0)
+		return;
+	clean = rd_sanitize(msg, strlen(msg));
+	rd_strlcpy(msg, clean, msglen);
+	free(clean);
+}
+
 static enum ctlproto_error
 ctlproto_fail(char *msg, size_t msglen, enum ctlproto_error e,
     const char *fmt, ...)
@@ -88,6 +102,7 @@ ctlproto_fail(char *msg, size_t msglen, enum ctlproto_error e,
 	va_start(ap, fmt);
 	vsnprintf(msg, msglen, fmt, ap);
 	va_end(ap);
+	ctlproto_clean(msg, msglen);
 	return e;
 }
 
@@ -394,6 +409,7 @@ ctlproto_response_decode(const char *line, size_t len,
 		len--;
 	if ((root = json_loadb(line, len, 0, &jerr)) == NULL) {
 		snprintf(msg, msglen, "the answer is not JSON: %s", jerr.text);
+		ctlproto_clean(msg, msglen);
 		return -1;
 	}
 	if (!json_is_object(root)) {

@@ -454,6 +454,33 @@ test_response_decode_errors(void **unused)
 	}
 }
 
+/* Error messages quote what the peer sent; they stay one printable line
+ * (found by fuzz/fuzz_ctlproto.c). */
+static void
+test_messages_printable(void **unused)
+{
+	static const char *lines[] = {
+		"{\"v\":1,\"cmd\":\"probe\",\"args\":{\"\002all\":true}}",
+		"{\"v\":1,\"cmd\":\"st\033[31matus\"}",
+		"{\"v\":1,\"cmd\"\001:1}",
+	};
+	(void)unused;
+
+	for (size_t i = 0; i < nitems(lines); i++) {
+		struct ctlproto_request req;
+		char msg[256];
+
+		memset(&req, 0, sizeof(req));
+		assert_int_not_equal(ctlproto_request_decode(lines[i],
+		    strlen(lines[i]), &req, msg, sizeof(msg)), CTLERR_NONE);
+		for (const char *p = msg; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				fail_msg("line %zu: control character in \"%s\"",
+				    i, msg);
+		ctlproto_request_free(&req);
+	}
+}
+
 int
 main(void)
 {
@@ -464,6 +491,7 @@ main(void)
 		cmocka_unit_test(test_request_round_trip),
 		cmocka_unit_test(test_responses),
 		cmocka_unit_test(test_response_decode_errors),
+		cmocka_unit_test(test_messages_printable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
