@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -47,7 +48,13 @@ struct xfer {
 	char			 errbuf[CURL_ERROR_SIZE];
 	char			 reply[REPLY_MAX];	/* last server line */
 	char			 refusal[REPLY_MAX];	/* last 4xx/5xx line */
+	enum outbox_type	 type;
+	int			 data_stage;	/* DATA_SENT, DATA_GOING */
 };
+
+/* Where an SMTP transfer is in its DATA exchange (debug_cb). */
+#define DATA_SENT	1		/* the DATA command went out */
+#define DATA_GOING	2		/* 354: the message is being sent */
 
 struct sockev {
 	struct mailer	*m;
@@ -232,9 +239,12 @@ static size_t
 read_cb(char *buf, size_t size, size_t nitems, void *arg)
 {
 	struct xfer *x = arg;
-	size_t room = size * nitems, left = x->e->len - x->off;
-	size_t n = left < room ? left : room;
+	size_t room = size * nitems, left, n;
 
+	if (x->e == NULL)		/* already accepted (accepted_now) */
+		return 0;
+	left = x->e->len - x->off;
+	n = left < room ? left : room;
 	memcpy(buf, x->e->data + x->off, n);
 	x->off += n;
 	return n;
@@ -248,14 +258,45 @@ discard_cb(char *buf, size_t size, size_t nitems, void *arg)
 	return size * nitems;
 }
 
-/* Keep the last line the server sent (SMTP replies, HTTP status). */
+/*
+ * The server took the message (its 2xx to the end of the data): record the
+ * delivery now. libcurl reports the transfer done only after QUIT and its
+ * reply, and a crash before then would send the accepted mail again after
+ * the restart. finish() sees x->e == NULL and only frees the slot.
+ */
+static void
+accepted_now(struct xfer *x)
+{
+	struct outbox_entry *e = x->e;
+
+	if (e == NULL)
+		return;
+	log_info("mail %s for %s accepted by the server for %zu recipient%s: "
+	    "%s", e->notice_id, e->target, e->rcpt.n, e->rcpt.n == 1 ? "" :
+	    "s", x->reply);
+	e->busy = 0;
+	x->e = NULL;
+	(void)outbox_delivered(x->m->ob, e, time(NULL));
+}
+
+/*
+ * Keep the last line the server sent (SMTP replies, HTTP status), and
+ * follow the SMTP DATA exchange to see the message accepted.
+ */
 static int
 debug_cb(CURL *easy, curl_infotype type, char *data, size_t len, void *arg)
 {
 	struct xfer *x = arg;
 	char *s;
+	int final;
 
 	(void)easy;
+	if (type == CURLINFO_HEADER_OUT && x->type == OUTBOX_MAIL) {
+		if (len >= 4 && strncasecmp(data, "DATA", 4) == 0 &&
+		    (len == 4 || data[4] == '\r' || data[4] == '\n'))
+			x->data_stage = DATA_SENT;
+		return 0;
+	}
 	if (type != CURLINFO_HEADER_IN || len == 0)
 		return 0;
 	while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
@@ -268,6 +309,16 @@ debug_cb(CURL *easy, curl_infotype type, char *data, size_t len, void *arg)
 	rd_strlcpy(x->reply, s, sizeof(x->reply));
 	if (s[0] == '4' || s[0] == '5')
 		rd_strlcpy(x->refusal, s, sizeof(x->refusal));
+	final = len >= 3 && (len == 3 || s[3] == ' ');
+	if (x->type == OUTBOX_MAIL && final) {
+		if (x->data_stage == DATA_SENT)
+			x->data_stage = s[0] == '3' ? DATA_GOING : 0;
+		else if (x->data_stage == DATA_GOING) {
+			x->data_stage = 0;
+			if (s[0] == '2')
+				accepted_now(x);
+		}
+	}
 	free(s);
 	return 0;
 }
@@ -392,6 +443,7 @@ start(struct mailer *m, struct outbox_entry *e)
 
 	x->m = m;
 	x->e = e;
+	x->type = e->type;
 	e->busy = 1;
 	if (setup(m, x, err, sizeof(err)) == -1 ||
 	    curl_multi_add_handle(m->multi, x->easy) != CURLM_OK) {
@@ -415,12 +467,16 @@ static void
 finish(struct mailer *m, struct xfer *x, CURLcode res)
 {
 	struct outbox_entry *e = x->e;
-	const char *what = outbox_type_name(e->type);
+	const char *what = outbox_type_name(x->type);
 	time_t now = time(NULL);
 	long code = 0;
 	char why[CURL_ERROR_SIZE + REPLY_MAX + 64];
 	int permanent = 0;
 
+	if (e == NULL) {		/* recorded when the server took it */
+		m->busy[x->type] = NULL;
+		return;
+	}
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 	m->busy[e->type] = NULL;
 	x->e = NULL;
@@ -657,9 +713,10 @@ mailer_free(struct mailer *m)
 
 		if (x == NULL)
 			continue;
-		log_info("%s %s for %s abandoned at shutdown; it stays queued",
-		    outbox_type_name(x->e->type), x->e->notice_id,
-		    x->e->target);
+		if (x->e != NULL)
+			log_info("%s %s for %s abandoned at shutdown; it stays "
+			    "queued", outbox_type_name(x->e->type),
+			    x->e->notice_id, x->e->target);
 		curl_multi_remove_handle(m->multi, x->easy);
 		xfer_free(x);
 		m->busy[t] = NULL;
