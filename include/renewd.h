@@ -200,6 +200,10 @@ void		 metrics_count_notice(enum notice_kind, int sent);
 /* Where renewd_mail_queue_length comes from (the outbox); 0 without. */
 void		 metrics_set_mail_queue(size_t (*)(void *), void *);
 
+/* evlog.c: route libevent's messages into the log; `quiet` (renewd --once,
+ * whose report says what failed) keeps its notices at debug level. */
+void	evlog_init(int quiet);
+
 /* daemon.c: the service, in the foreground, until SIGTERM/SIGINT. Takes
  * `cfg` (loaded from `path`, which SIGHUP reads again). Exit code. */
 int	daemon_run(const char *path, struct config *cfg);

@@ -55,23 +55,6 @@ struct daemon {
 
 static void	daemon_status(evutil_socket_t, short, void *);
 
-/* libevent's own messages go to the same log. */
-static void
-daemon_libevent_log(int severity, const char *msg)
-{
-	switch (severity) {
-	case EVENT_LOG_DEBUG:
-		log_debug("libevent: %s", msg);
-		break;
-	case EVENT_LOG_MSG:
-		log_info("libevent: %s", msg);
-		break;
-	default:
-		log_warnx("libevent: %s", msg);
-		break;
-	}
-}
-
 static int
 daemon_ignore_sigpipe(void)
 {
@@ -372,7 +355,7 @@ daemon_run(const char *path, struct config *cfg)
 	d.lockfd = -1;
 	d.path = xstrdup(path);
 	d.state_dir = xstrdup(cfg->state_dir);
-	event_set_log_callback(daemon_libevent_log);
+	evlog_init(0);
 
 	if (daemon_ignore_sigpipe() == -1 ||
 	    (d.lockfd = daemon_state_dir(d.state_dir)) == -1 ||

@@ -112,6 +112,7 @@ once_run(const struct config *cfg, int json)
 	}
 	if ((trust = trust_load(cfg->ca_file)) == NULL)
 		return SEV_UNKNOWN;
+	evlog_init(1);
 	if ((base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	if ((engine = probe_engine_new(base, cfg, trust)) == NULL)
