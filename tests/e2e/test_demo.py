@@ -31,3 +31,30 @@ def test_demo_tour_runs_and_cleans_up():
     assert not os.path.exists(f"/proc/{pid}") or \
         "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
     assert list((build / "demo" / "inbox").glob("*.eml"))
+
+
+def test_demo_stops_on_ctrl_c():
+    """Left running, the demo stops everything it started on SIGINT."""
+    import signal
+    import time
+
+    build = Path(require_binary("renewd")).parent
+    p = subprocess.Popen([sys.executable, str(ROOT / "demo" / "run"),
+                          "--build", str(build)], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True,
+                         env=program_env())
+    lines = []
+    deadline = time.monotonic() + 90
+    for line in p.stdout:
+        lines.append(line)
+        if "press Ctrl-C" in line or time.monotonic() > deadline:
+            break
+    out = "".join(lines)
+    assert "press Ctrl-C" in out, out
+    pid = int(out.split("started (pid ")[1].split(")")[0])
+    p.send_signal(signal.SIGINT)
+    rest, _ = p.communicate(timeout=30)
+    assert p.returncode == 0, out + rest
+    assert "demo: stopped renewd" in rest, rest
+    assert not os.path.exists(f"/proc/{pid}") or \
+        "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
