@@ -10,6 +10,8 @@
 
 #include <jansson.h>
 
+#include "config.h"
+
 /* A string, or null for NULL; text that is not valid UTF-8 is sanitised
  * (jansson refuses it) rather than dropped. */
 json_t	*json_str_or_null(const char *);
@@ -19,5 +21,7 @@ json_t	*json_time_utc(time_t);
 json_t	*json_time_jst(time_t);
 /* A Japan day number as "YYYY-MM-DD". */
 json_t	*json_day(int);
+/* A reminder threshold: 45 (days), or "33%" (a share of the lifetime). */
+json_t	*json_threshold(const struct threshold *);
 
 #endif

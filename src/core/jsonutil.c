@@ -1,6 +1,7 @@
 /*
  * jsonutil.c — shared JSON value forms.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,4 +50,15 @@ json_day(int day)
 
 	jday_format(day, buf);
 	return json_string(buf);
+}
+
+json_t *
+json_threshold(const struct threshold *t)
+{
+	char pct[16];
+
+	if (!t->percent)
+		return json_integer(t->value);
+	snprintf(pct, sizeof(pct), "%d%%", t->value);
+	return json_string(pct);
 }

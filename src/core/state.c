@@ -314,17 +314,6 @@ enc_time(time_t t)
 }
 
 static json_t *
-enc_threshold(const struct threshold *t)
-{
-	char buf[16];
-
-	if (!t->percent)
-		return json_integer(t->value);
-	snprintf(buf, sizeof(buf), "%d%%", t->value);
-	return json_string(buf);
-}
-
-static json_t *
 enc_cycle(const struct cycle *c)
 {
 	json_t *o, *sent, *leaf;
@@ -338,7 +327,7 @@ enc_cycle(const struct cycle *c)
 		json_array_append_new(sent, json_pack("{s:s, s:o, s:o, s:o, s:o, s:b}",
 		    "kind", notice_kind_name(n->kind),
 		    "threshold", n->kind == NOTICE_REMINDER ?
-		    enc_threshold(&n->threshold) : json_null(),
+		    json_threshold(&n->threshold) : json_null(),
 		    "day", n->day >= 0 ? json_day(n->day) : json_null(),
 		    "due", enc_time(n->due),
 		    "at", enc_time(n->at),

@@ -288,17 +288,6 @@ status_addr_json(const struct addr_result *a)
 	return o;
 }
 
-static json_t *
-status_threshold_json(const struct threshold *t)
-{
-	char pct[16];
-
-	if (!t->percent)
-		return json_integer(t->value);
-	snprintf(pct, sizeof(pct), "%d%%", t->value);
-	return json_string(pct);
-}
-
 /* The reminders sent (not skipped) for the cycle's E, in order. */
 static json_t *
 status_reminders_json(const struct cycle *c)
@@ -311,7 +300,7 @@ status_reminders_json(const struct cycle *c)
 		if (s->kind != NOTICE_REMINDER || s->skipped)
 			continue;
 		json_array_append_new(a, json_pack("{s:o, s:o, s:o}",
-		    "threshold", status_threshold_json(&s->threshold),
+		    "threshold", json_threshold(&s->threshold),
 		    "due", json_time_jst(s->due), "sent", json_time_utc(s->at)));
 	}
 	return a;
@@ -351,16 +340,10 @@ status_target_json(const struct target_status *st)
 		json_t *n = json_pack("{s:s}", "kind", st->next_kind);
 
 		if (strcmp(st->next_kind, "reminder") == 0) {
-			if (st->next_threshold_percent) {
-				char pct[16];
+			struct threshold th = { st->next_threshold,
+			    st->next_threshold_percent };
 
-				snprintf(pct, sizeof(pct), "%d%%",
-				    st->next_threshold);
-				json_object_set_new(n, "threshold",
-				    json_string(pct));
-			} else
-				json_object_set_new(n, "threshold",
-				    json_integer(st->next_threshold));
+			json_object_set_new(n, "threshold", json_threshold(&th));
 		}
 		json_object_set_new(n, "due", json_time_jst(st->next_due));
 		json_object_set_new(o, "next_notification", n);
@@ -421,7 +404,7 @@ status_cycle_json(const struct cycle *c)
 
 		json_object_set_new(n, "threshold",
 		    s->kind == NOTICE_REMINDER ?
-		    status_threshold_json(&s->threshold) : json_null());
+		    json_threshold(&s->threshold) : json_null());
 		json_object_set_new(n, "day", s->day >= 0 ? json_day(s->day) :
 		    json_null());
 		json_object_set_new(n, "due", json_time_jst(s->due));

@@ -359,10 +359,13 @@ cmd_reset(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	return daemon_change(ctl, cmd, &req, daemon_human_reset);
 }
 
-int
-cmd_reload(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
+/* A command without arguments whose answer is printed as JSON or by
+ * `human`; 0 once the daemon has answered. */
+static int
+daemon_plain(struct ctl *ctl, const struct ctl_cmd *cmd, int argc,
+    char **argv, enum ctlproto_cmd which, void (*human)(struct ctl *, json_t *))
 {
-	struct ctlproto_request req = { .cmd = CTLCMD_RELOAD };
+	struct ctlproto_request req = { .cmd = which };
 	struct ctlproto_response resp;
 	int rv;
 
@@ -374,34 +377,39 @@ cmd_reload(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	if (ctl->json)
 		daemon_print_json(ctl, resp.result);
 	else
-		fprintf(ctl->out, "renewd reloaded %s: %lld target%s.\n",
-		    json_string_value(json_object_get(resp.result, "config")),
-		    json_integer_value(json_object_get(resp.result,
-		    "targets")), json_integer_value(json_object_get(
-		    resp.result, "targets")) == 1 ? "" : "s");
+		human(ctl, resp.result);
 	ctlproto_response_free(&resp);
 	return EXIT_OK;
+}
+
+static void
+daemon_human_reload(struct ctl *ctl, json_t *result)
+{
+	json_int_t n = json_integer_value(json_object_get(result, "targets"));
+
+	fprintf(ctl->out, "renewd reloaded %s: %lld target%s.\n",
+	    json_string_value(json_object_get(result, "config")), (long long)n,
+	    n == 1 ? "" : "s");
+}
+
+static void
+daemon_human_queue_result(struct ctl *ctl, json_t *result)
+{
+	daemon_human_queue(ctl, json_object_get(result, "notices"));
+}
+
+int
+cmd_reload(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
+{
+	return daemon_plain(ctl, cmd, argc, argv, CTLCMD_RELOAD,
+	    daemon_human_reload);
 }
 
 int
 cmd_queue(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
-	struct ctlproto_request req = { .cmd = CTLCMD_QUEUE };
-	struct ctlproto_response resp;
-	int rv;
-
-	if ((rv = ctl_no_args(ctl, cmd, argc, argv)) != CTL_CONTINUE)
-		return rv;
-	ctl_set_output(ctl);
-	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
-		return rv;
-	if (ctl->json)
-		daemon_print_json(ctl, resp.result);
-	else
-		daemon_human_queue(ctl, json_object_get(resp.result,
-		    "notices"));
-	ctlproto_response_free(&resp);
-	return EXIT_OK;
+	return daemon_plain(ctl, cmd, argc, argv, CTLCMD_QUEUE,
+	    daemon_human_queue_result);
 }
 
 /*

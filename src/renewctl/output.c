@@ -12,6 +12,7 @@
 
 #include "calendar.h"
 #include "check.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "renewctl.h"
 #include "util.h"
@@ -423,24 +424,6 @@ json_new_array(void)
 	return a;
 }
 
-static json_t *
-json_jst(time_t t)
-{
-	char buf[32];
-
-	time_format_jst(t, buf, sizeof(buf));
-	return json_string(buf);
-}
-
-static json_t *
-json_day(int day)
-{
-	char buf[11];
-
-	jday_format(day, buf);
-	return json_string(buf);
-}
-
 static void
 json_print(struct ctl *ctl, json_t *root)
 {
@@ -470,8 +453,8 @@ json_windows(struct ctl *ctl, const struct maint_rule *mr,
 	(void)after;
 	for (i = 0; i < n; i++) {
 		o = json_new_object();
-		json_set(o, "start", json_jst(w[i].start));
-		json_set(o, "end", json_jst(w[i].end));
+		json_set(o, "start", json_time_jst(w[i].start));
+		json_set(o, "end", json_time_jst(w[i].end));
 		json_push(arr, o);
 	}
 	json_set(root, "windows", arr);
@@ -483,28 +466,24 @@ json_plan(struct ctl *ctl, const struct plan *p)
 {
 	json_t *root = json_new_object(), *arr = json_new_array(), *o;
 	const struct plan_reminder *rem;
-	char pct[16];
 	size_t i;
 
 	json_set(root, "expiry", json_day(p->expiry));
 	json_set(root, "product", json_string(product_name(p->product)));
 	json_set(root, "apply_by", json_day(p->apply_by));
-	json_set(root, "apply_deadline", json_jst(p->apply_deadline));
-	json_set(root, "lapse", json_jst(p->lapse));
+	json_set(root, "apply_deadline", json_time_jst(p->apply_deadline));
+	json_set(root, "lapse", json_time_jst(p->lapse));
 	if (p->lifetime > 0)
 		json_set(root, "lifetime", json_integer(p->lifetime));
 	for (i = 0; i < p->nreminders; i++) {
 		rem = &p->reminders[i];
 		o = json_new_object();
-		if (rem->th.percent) {
-			snprintf(pct, sizeof(pct), "%d%%", rem->th.value);
-			json_set(o, "threshold", json_string(pct));
+		json_set(o, "threshold", json_threshold(&rem->th));
+		if (rem->th.percent)
 			json_set(o, "days", rem->days >= 0 ?
 			    json_integer(rem->days) : json_null());
-		} else
-			json_set(o, "threshold", json_integer(rem->th.value));
 		if (rem->days >= 0)
-			json_set(o, "due", json_jst(rem->due));
+			json_set(o, "due", json_time_jst(rem->due));
 		else {
 			json_set(o, "due", json_null());
 			json_set(o, "note", json_string(rem->th.percent ?
@@ -515,21 +494,6 @@ json_plan(struct ctl *ctl, const struct plan *p)
 	}
 	json_set(root, "reminders", arr);
 	json_print(ctl, root);
-}
-
-/* A string from the outside (a path, a name): valid UTF-8 for jansson. */
-static json_t *
-json_str_or_null(const char *s)
-{
-	json_t *j;
-	char *clean;
-
-	if (s == NULL)
-		return json_null();
-	clean = rd_sanitize(s, strlen(s));
-	j = json_string(clean);
-	free(clean);
-	return j;
 }
 
 static json_t *
@@ -589,8 +553,8 @@ json_check(struct ctl *ctl, const struct check_view *v)
 	json_set(root, "key", r->key[0] != '\0' ? json_string(r->key) :
 	    json_null());
 	if (r->have_validity) {
-		json_set(root, "not_before", json_jst(r->not_before));
-		json_set(root, "not_after", json_jst(r->not_after));
+		json_set(root, "not_before", json_time_jst(r->not_before));
+		json_set(root, "not_after", json_time_jst(r->not_after));
 		json_set(root, "days_left", json_integer(r->days_left));
 	}
 	for (i = 0; i < r->nfindings; i++) {

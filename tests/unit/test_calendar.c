@@ -23,26 +23,7 @@
 
 #include "calendar.h"
 #include "test_calendar_holidays.h"
-
-static int
-D(const char *s)
-{
-	int day;
-
-	if (jday_parse(s, &day) != 0)
-		fail_msg("bad date in test: %s", s);
-	return day;
-}
-
-static time_t
-T(const char *s)
-{
-	time_t t;
-
-	if (time_parse_iso(s, &t) != 0)
-		fail_msg("bad time in test: %s", s);
-	return t;
-}
+#include "support/when.h"
 
 static const char *
 fmt_jst(time_t t)

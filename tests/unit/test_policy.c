@@ -22,31 +22,12 @@
 #include "policy.h"
 #include "state.h"
 #include "util.h"
+#include "support/when.h"
 
 #define MIN	60
 #define HOUR	3600
 #define DAY	86400
 #define STEP	(15 * MIN)
-
-static time_t
-T(const char *s)
-{
-	time_t t;
-
-	if (time_parse_iso(s, &t) != 0)
-		fail_msg("bad time in test: %s", s);
-	return t;
-}
-
-static int
-D(const char *s)
-{
-	int day;
-
-	if (jday_parse(s, &day) != 0)
-		fail_msg("bad date in test: %s", s);
-	return day;
-}
 
 /* --- certificates and observations -------------------------------------- */
 

@@ -24,26 +24,7 @@
 #include "fileio.h"
 #include "state.h"
 #include "util.h"
-
-static time_t
-T(const char *s)
-{
-	time_t t;
-
-	if (time_parse_iso(s, &t) != 0)
-		fail_msg("bad time in test: %s", s);
-	return t;
-}
-
-static int
-D(const char *s)
-{
-	int day;
-
-	if (jday_parse(s, &day) != 0)
-		fail_msg("bad date in test: %s", s);
-	return day;
-}
+#include "support/when.h"
 
 /* A state with something in every field. */
 static struct target_state *
