@@ -44,13 +44,12 @@ struct sink {
 	void		(*free)(struct sink *);
 };
 /* Writes each notice to the log (log_info), with its id. */
-struct sink	*sink_log_new(void);
 struct outbox;
 /* Each notice is written to the outbox before it is accepted. */
 struct sink	*sink_outbox_new(struct outbox *, const struct config *);
 /* After a reload: compose with the new [mail], [webhook] and lang. */
 void		 sink_outbox_set_config(struct sink *, const struct config *);
-/* The outbox behind a sink, or NULL (the log sink). */
+/* The outbox behind a sink, or NULL for another kind of sink. */
 struct outbox	*sink_outbox(const struct sink *);
 int		 sink_submit(struct sink *, const struct policy_notice *,
 		    const struct target_conf *, const struct target_state *);

@@ -21,7 +21,7 @@ queue_list(struct sink *sink, struct queue_item **items, size_t *n)
 	*items = NULL;
 	*n = 0;
 	if (ob == NULL)
-		return 0;		/* the log sink keeps nothing */
+		return 0;		/* a sink that keeps nothing */
 	e = outbox_entries(ob, &count);
 	if (count == 0)
 		return 0;

@@ -1,7 +1,7 @@
 /*
  * sink.c — the sender interface: where the notices decided by the policy
- * go. The log sink only writes them to the log; the outbox sink also writes
- * them durably to the mail outbox, from which the mailer sends them.
+ * go: the outbox sink writes each durably to the mail outbox, from which
+ * the mailer sends it, and logs it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,31 +116,10 @@ sink_log_notice(const struct policy_notice *n, const struct target_conf *tc)
 	    sink_notice_label(n), n->id, summary);
 }
 
-static int
-sink_log_submit(struct sink *s, const struct policy_notice *n,
-    const struct target_conf *tc, const struct target_state *st)
-{
-	(void)s;
-	(void)st;
-	sink_log_notice(n, tc);
-	return 0;
-}
-
 static void
-sink_log_free(struct sink *s)
+sink_outbox_free(struct sink *s)
 {
 	free(s);
-}
-
-struct sink *
-sink_log_new(void)
-{
-	struct sink *s = xcalloc(1, sizeof(*s));
-
-	s->name = "log";
-	s->submit = sink_log_submit;
-	s->free = sink_log_free;
-	return s;
 }
 
 /* --- the outbox sink -------------------------------------------------- */
@@ -182,7 +161,7 @@ sink_outbox_new(struct outbox *ob, const struct config *cfg)
 
 	so->sink.name = "outbox";
 	so->sink.submit = sink_outbox_submit;
-	so->sink.free = sink_log_free;
+	so->sink.free = sink_outbox_free;
 	so->outbox = ob;
 	so->cfg = cfg;
 	return &so->sink;
@@ -199,6 +178,6 @@ struct outbox *
 sink_outbox(const struct sink *s)
 {
 	if (s->submit != sink_outbox_submit)
-		return NULL;
+		return NULL;		/* another kind of sink */
 	return ((const struct sink_outbox *)s)->outbox;
 }
