@@ -34,7 +34,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-WARN     := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
+WARN     := -Wall -Wextra -Werror -Wshadow -Wconversion -Wsign-conversion \
             -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
 OPT      ?= -O2 -g
 SAN      ?=

@@ -15,5 +15,11 @@ char	*file_read(const char *path, size_t max, size_t *lenp);
  * failure. */
 int	 file_write_atomic(const char *path, const void *data, size_t len,
 	    unsigned int mode);
+/* Create (or truncate) `path` in place with one open(), then write, fsync
+ * it and its directory. For a record whose existence is what counts and
+ * must exist as early as possible: a crash can leave it short or empty,
+ * never absent once open() returned. 0, or -1 with errno set. */
+int	 file_create_now(const char *path, const void *data, size_t len,
+	    unsigned int mode);
 
 #endif

@@ -95,12 +95,33 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* fsync the directory that holds `path`, so that a new name in it lasts. */
+static int
+sync_parent(const char *path)
+{
+	char *dircopy = xstrdup(path);
+	int dfd, saved;
+
+	dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dircopy);
+	if (dfd == -1)
+		return -1;
+	if (fsync(dfd) == -1) {
+		saved = errno;
+		close(dfd);
+		errno = saved;
+		return -1;
+	}
+	close(dfd);
+	return 0;
+}
+
 int
 file_write_atomic(const char *path, const void *data, size_t len,
     unsigned int mode)
 {
-	char *tmp, *dircopy;
-	int fd, dfd, saved;
+	char *tmp;
+	int fd, saved;
 
 	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
@@ -120,22 +141,31 @@ file_write_atomic(const char *path, const void *data, size_t len,
 		goto fail_free;
 	}
 	free(tmp);
-	dircopy = xstrdup(path);
-	dfd = open(dirname(dircopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dircopy);
-	if (dfd == -1)
-		return -1;
-	if (fsync(dfd) == -1) {
-		saved = errno;
-		close(dfd);
-		errno = saved;
-		return -1;
-	}
-	close(dfd);
-	return 0;
+	return sync_parent(path);
 fail_free:
 	saved = errno;
 	free(tmp);
 	errno = saved;
 	return -1;
+}
+
+int
+file_create_now(const char *path, const void *data, size_t len,
+    unsigned int mode)
+{
+	int fd, saved;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    (mode_t)mode);
+	if (fd == -1)
+		return -1;
+	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (close(fd) == -1)
+		return -1;
+	return sync_parent(path);
 }

@@ -426,8 +426,9 @@ load_one(struct outbox *ob, const char *name, time_t now)
 		long long at = strtoll(text, &end, 10);
 		char *base = xstrndup(name, strlen(name) - strlen(SENT_SUFFIX));
 
-		if (end == text || (*end != '\n' && *end != '\0'))
-			at = 0;		/* unreadable: pruned below */
+		/* cut short by a crash (outbox_delivered): sent, at about now */
+		if (end == text || (*end != '\n' && *end != '\0') || at <= 0)
+			at = now;
 		add_sent(ob, base, (time_t)at);
 		free(base);
 	} else {
@@ -712,9 +713,14 @@ outbox_delivered(struct outbox *ob, struct outbox_entry *e, time_t now)
 	char *path = path_of(ob, name), *text;
 	int rc = 0;
 
-	/* the record first: a crash before the unlink must not resend */
+	/*
+	 * The record first: a crash before the unlink must not resend. It is
+	 * made in place, not through a temp file and rename, so that it
+	 * exists from the first system call on; one cut short by a crash is
+	 * read as "sent" all the same (load_one).
+	 */
 	text = xasprintf("%lld\n", (long long)now);
-	if (file_write_atomic(path, text, strlen(text), 0600) == -1) {
+	if (file_create_now(path, text, strlen(text), 0600) == -1) {
 		log_warn("%s: cannot write %s", __func__, path);
 		rc = -1;
 	}

@@ -326,7 +326,7 @@ metrics_globals(struct metrics_out *o, const struct metrics_global *g,
 	    "address served a certificate).");
 	l[0].name = "result";
 	for (int r = METRICS_OK; r <= METRICS_FAILED; r++) {
-		l[0].value = metrics_result_word(1, r);
+		l[0].value = metrics_result_word(1, (enum metrics_result)r);
 		metrics_sample(o->b, "renewd_probes_total", l, 1,
 		    (double)g->probes[r]);
 	}
@@ -339,7 +339,7 @@ metrics_globals(struct metrics_out *o, const struct metrics_global *g,
 	for (int k = 0; k < NOTICE_KIND_COUNT; k++) {
 		l[0].value = notice_kind_name((enum notice_kind)k);
 		for (int r = METRICS_OK; r <= METRICS_FAILED; r++) {
-			l[1].value = metrics_result_word(0, r);
+			l[1].value = metrics_result_word(0, (enum metrics_result)r);
 			metrics_sample(o->b, "renewd_notifications_total", l,
 			    2, (double)g->notices[k][r]);
 		}

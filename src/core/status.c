@@ -183,7 +183,7 @@ status_compute_from_state(const struct config *cfg,
 
 	if ((c->active && c->state == CYCLE_LAPSED) ||
 	    (!done && !applied && now > st->apply_deadline) ||
-	    (st->problems & PROB_CRITICAL & ~PROB_UNREACHABLE))
+	    (st->problems & PROB_CRITICAL & ~(unsigned int)PROB_UNREACHABLE))
 		st->severity = SEV_CRITICAL;
 	else if (failing || !st->any_ok)
 		st->severity = SEV_UNKNOWN;

@@ -268,15 +268,23 @@ static void
 accepted_now(struct xfer *x)
 {
 	struct outbox_entry *e = x->e;
+	char *notice, *target;
+	size_t nrcpt;
 
 	if (e == NULL)
 		return;
-	log_info("mail %s for %s accepted by the server for %zu recipient%s: "
-	    "%s", e->notice_id, e->target, e->rcpt.n, e->rcpt.n == 1 ? "" :
-	    "s", x->reply);
+	/* nothing before the record: each microsecond here is one in which
+	 * a crash sends the mail twice */
+	notice = xstrdup(e->notice_id);
+	target = xstrdup(e->target);
+	nrcpt = e->rcpt.n;
 	e->busy = 0;
 	x->e = NULL;
 	(void)outbox_delivered(x->m->ob, e, time(NULL));
+	log_info("mail %s for %s accepted by the server for %zu recipient%s: "
+	    "%s", notice, target, nrcpt, nrcpt == 1 ? "" : "s", x->reply);
+	free(notice);
+	free(target);
 }
 
 /*

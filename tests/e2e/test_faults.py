@@ -425,9 +425,11 @@ def test_sigkill_loop_delivers_every_reminder_once(renewd, serve):
     with Smtp(Inbox()) as smtp:
         cfg = daemon_config(renewd, targets, smtp.url, poll="1h",
                             timeout="1s")
+        kills = []
         for _ in range(50):
             d = renewd.daemon(cfg, debug=False)
             time.sleep(rng.uniform(0, 0.3))
+            kills.append(time.monotonic())
             d.kill()
             for p in renewd.state_dir.glob("*.json"):
                 json.loads(p.read_text("utf-8"))
@@ -438,20 +440,26 @@ def test_sigkill_loop_delivers_every_reminder_once(renewd, serve):
         time.sleep(0.5)
         assert d.stop() == 0, d.describe()
         got = Counter()
+        first = {}
         for m in smtp.messages:
             msg = parse(m["data"])
-            got[(msg["X-Renewd-Target"], msg["X-Renewd-Kind"],
-                 msg["X-Renewd-Notice"].rsplit("/", 1)[-1])] += 1
+            key = (msg["X-Renewd-Target"], msg["X-Renewd-Kind"],
+                   msg["X-Renewd-Notice"].rsplit("/", 1)[-1])
+            got[key] += 1
+            first.setdefault(key, m["accepted"])
         want = {(n, "reminder", "reminder-45") for n in names}
         # Nothing lost, nothing else sent.
         assert set(got) == want, sorted(got.items())
-        # A kill between the server's "250" and the delivery record on
-        # disk (one fsync, a few ms) cannot be told from one before the
-        # "250": that mail goes again. Only that window may repeat one, so
-        # repeats are rare and never pile up on one notice.
+        # ... and nothing twice, but for what SMTP cannot prevent: a kill
+        # after the server took the message and before renewd read its
+        # "250" and made the delivery record (one open(), outbox.c). That
+        # window is microseconds, or a few ms on a loaded machine; a repeat
+        # must be explained by a kill inside it.
         repeats = {k: v for k, v in got.items() if v > 1}
-        assert all(v == 2 for v in repeats.values()), repeats
-        assert len(repeats) <= 5, repeats
+        for k, v in repeats.items():
+            assert v == 2, repeats
+            assert any(0 <= t - first[k] < 0.05 for t in kills), (
+                k, "sent again with no kill just after its acceptance")
         for n in names:
             st = renewd.state(n)
             assert st["target"] == n

@@ -365,6 +365,57 @@ test_nowhere(void **state)
 	free(dir);
 }
 
+/*
+ * A crash right after the server's 250 leaves the sent record empty (it is
+ * created before anything is written into it) and the entry in place: the
+ * entry goes at the next open, and the notice is not queued again.
+ */
+static void
+test_record_cut_short(void **state)
+{
+	char *dir = make_dir(), err[256], *p, *sent;
+	struct outbox_entry *const *v;
+	struct fx fx;
+	struct outbox *ob;
+	size_t n;
+
+	(void)state;
+	fx_init(&fx, "[mail]\nfrom = renewd@example.jp\n"
+	    "to = admins@example.jp\n[target www.example.jp]\n",
+	    NOTICE_REMINDER);
+	ob = open_ok(dir, fx.now);
+	assert_int_equal(outbox_submit(ob, fx.cfg, fx.tc, fx.st, &fx.n, fx.now,
+	    err, sizeof(err)), 1);
+	v = outbox_entries(ob, &n);
+	assert_int_equal(n, 1);
+	sent = xasprintf("%s/%s.sent", dir, v[0]->file);
+	outbox_close(ob);
+	assert_int_equal(file_create_now(sent, "", 0, 0600), 0);
+
+	ob = open_ok(dir, fx.now + 60);
+	(void)outbox_entries(ob, &n);
+	assert_int_equal(n, 0);
+	assert_int_equal(count_files(dir, ".mail"), 0);
+	assert_int_equal(count_files(dir, ".sent"), 1);
+	assert_int_equal(outbox_submit(ob, fx.cfg, fx.tc, fx.st, &fx.n,
+	    fx.now + 60, err, sizeof(err)), 0);
+	outbox_close(ob);
+
+	/* a record with junk in it counts as sent too, and is kept */
+	p = xasprintf("%s", sent);
+	assert_int_equal(file_create_now(p, "x", 1, 0600), 0);
+	ob = open_ok(dir, fx.now + 120);
+	assert_int_equal(count_files(dir, ".sent"), 1);
+	assert_int_equal(outbox_submit(ob, fx.cfg, fx.tc, fx.st, &fx.n,
+	    fx.now + 120, err, sizeof(err)), 0);
+	outbox_close(ob);
+	free(p);
+	free(sent);
+	fx_free(&fx);
+	rm_rf(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -373,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_reopen_and_junk),
 		cmocka_unit_test(test_nowhere),
+		cmocka_unit_test(test_record_cut_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,8 @@
 
 Inbox(refuse="554 ...") refuses every DATA with that reply. Each accepted
 message is a dict: "from" (envelope), "rcpt" (the envelope's recipients, in
-order), "data" (bytes as received), "tls", "auth".
+order), "data" (bytes as received), "tls", "auth", "accepted"
+(time.monotonic() just before the "250").
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class Inbox:
             "data": envelope.original_content,
             "tls": session.ssl is not None,
             "auth": session.authenticated,
+            "accepted": time.monotonic(),   # just before the "250"
         })
         return "250 2.0.0 queued"
 
