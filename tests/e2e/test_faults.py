@@ -6,14 +6,30 @@
 - A TLS server that trickles its handshake one byte a second (a proxy in
   front of a real TLS server): one failed probe, "timed out after 2s
   during handshake", the run over in about 2 s.
-- The mail server dropping the connection after the message, before its
-  reply: the mail stays in the outbox (renewctl queue shows the error),
-  the daemon carries on, and delivers it once after a good server takes
-  the port and a SIGHUP.
+- A TLS server sending a megabyte of certificates (a thousand copies of
+  the intermediate, or a leaf with a 1 MB extension): the probe fails at
+  once with "the server's certificate chain is larger than 102400 bytes",
+  the other target is fine, and the daemon's memory does not grow with
+  repeated probes of it.
+- The mail server dropping the connection on DATA, in the middle of the
+  message, or after the message before its reply: the mail stays in the
+  outbox (renewctl queue shows the error), the daemon carries on, and
+  delivers it once after a good server takes the port and a SIGHUP.
 - The clock jumping (libfaketime): a day forward makes the 45-day
   reminder due and it is sent once; back again, nothing repeats.
 - A crash after the mail server accepted the message but before the
   connection ended (QUIT unanswered): the restart does not send it again.
+- The state directory read-only or full (a small tmpfs over it, remounted
+  read-only or filled up; root only, skipped when mounting is not
+  permitted; without root, chmod stands in for read-only): a save that
+  fails leaves the old file whole, is logged and retried, the mail goes
+  once; once there is room the state is saved. A restart meanwhile
+  decides the notice again from the old file and the outbox does not
+  send it twice (a read-only state directory stops the start, clearly).
+- The outbox (state_dir/outbox, a tmpfs of its own) read-only or full:
+  the notice cannot be queued, so the state does not record it; it is
+  offered again at every probe and, after a restart, decided again; once
+  the outbox can be written it goes out once and the state records it.
 - SIGKILL at random moments while 30 reminders are being delivered: after
   the last restart every reminder arrived, none twice but for a kill in
   the few milliseconds between the server's "250" and the record on disk,
@@ -30,20 +46,23 @@ import re
 import signal
 import socket
 import struct
+import subprocess
 import threading
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from cryptography import x509
 
 from helpers.pki import UTC, today_jst
-from helpers.renewd import (EXIT_WARNING, Daemon, Target, program_env,
-                            require_binary, run)
+from helpers.renewd import (EXIT_UNKNOWN, EXIT_WARNING, Daemon, Target,
+                            program_env, require_binary, run)
 from helpers.servers import Server
 from helpers.smtp import Inbox, Smtp, free_port, parse
 
 NAME = "www.renewd.test"
+OTHER = "other.renewd.test"
 FROM = "renewd@example.jp"
 TO = "ssl-admins@example.jp"
 FAKETIME_LIB = Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1")
@@ -139,29 +158,52 @@ class TrickleProxy(Server):
 
 
 class DroppingSmtp(Server):
-    """Speaks SMTP up to DATA, reads the whole message and its final ".",
-    then closes the connection without a reply."""
+    """Speaks SMTP up to DATA, then closes the connection without a reply:
+    at the DATA command itself ("data"), after the first `body_lines`
+    lines of the message ("mid-body"), or after its final "." ("end")."""
 
     kind = "dropping"
+    DROP_AT = ("data", "mid-body", "end")
+
+    def __init__(self, host: str, drop_at: str = "end",
+                 body_lines: int = 5) -> None:
+        if drop_at not in self.DROP_AT:
+            raise ValueError(drop_at)
+        self.drop_at = drop_at
+        self.body_lines = body_lines
+        super().__init__(host)
 
     def setup(self) -> None:
         self.dropped = 0
+        self.lines_read = 0         # of the message, at the drop
+
+    def _drop(self, f, conn, lines: int) -> None:
+        with self.lock:
+            self.dropped += 1
+            self.lines_read = lines
+        f.close()
+        conn.shutdown(socket.SHUT_RDWR)
 
     def handle(self, conn):
         f = conn.makefile("rb")
         conn.sendall(b"220 drop ESMTP\r\n")
         in_data = False
+        lines = 0
         for line in f:
             if in_data:
                 if line == b".\r\n":
-                    with self.lock:
-                        self.dropped += 1
-                    f.close()
-                    conn.shutdown(socket.SHUT_RDWR)
+                    self._drop(f, conn, lines)
+                    return
+                lines += 1
+                if self.drop_at == "mid-body" and lines == self.body_lines:
+                    self._drop(f, conn, lines)
                     return
             elif line[:4].upper() == b"EHLO":
                 conn.sendall(b"250-drop\r\n250 8BITMIME\r\n")
             elif line[:4].upper() == b"DATA":
+                if self.drop_at == "data":
+                    self._drop(f, conn, 0)
+                    return
                 conn.sendall(b"354 go ahead\r\n")
                 in_data = True
             else:
@@ -178,13 +220,36 @@ def reminder_leaf(serve, days, names=(NAME,), host="127.0.0.2"):
 
 
 def daemon_config(renewd, targets, mail_url, *, poll="1s", timeout="2s",
-                  mail_timeout="5s"):
+                  mail_timeout="5s", **renewd_keys):
+    """renewd.conf (rewritten in place, for a SIGHUP) for a daemon with
+    `targets` mailing to `mail_url`; other keywords are [renewd] keys."""
     text = renewd.config_text(
         targets, poll_interval=poll, timeout=timeout, remind_at="00:00",
         ca={"maintenance": "none"},
         mail={"url": mail_url, "from": FROM, "to": TO,
-              "timeout": mail_timeout})
+              "timeout": mail_timeout}, **renewd_keys)
     return renewd.write(text, name="renewd.conf")
+
+
+def renewctl(renewd, *args):
+    """renewctl on the test daemon's socket."""
+    return run([require_binary("renewctl"), "-s", renewd.socket, *args])
+
+
+def notices(smtp):
+    """How many mails of each notice ("reminder-45": 1, ...) arrived."""
+    return Counter(parse(m["data"])["X-Renewd-Notice"].rsplit("/", 1)[-1]
+                   for m in smtp.messages)
+
+
+def probed(name=NAME):
+    """The debug line of a successful probe of `name`."""
+    return rf"^renewd: debug: {re.escape(name)}: probed: "
+
+
+def wait_probes(d, n=2, name=NAME):
+    """Until `name` was probed `n` more times (at poll = 1s: ~n s)."""
+    d.wait_log(probed(name), count=d.count(probed(name)) + n)
 
 
 def outbox(renewd, suffix):
@@ -252,11 +317,85 @@ def test_trickling_handshake_times_out(renewd, serve, servers):
     assert proxy.connections == 1, res.describe()
 
 
-# ---- 3: the mail server dropping the connection after DATA ------------------
+# ---- 3: a megabyte of certificates ------------------------------------------
 
-def test_smtp_drop_after_data_keeps_the_mail(renewd, serve, servers):
+CHAIN_TOO_LARGE = ("TLS handshake failed: the server's certificate chain is "
+                   "larger than 102400 bytes, the most renewd reads")
+PADDING_OID = x509.ObjectIdentifier("1.3.6.1.4.1.55555.1")   # made up
+
+
+def megabyte_chain_server(serve, hier, shape):
+    """A TLS server for NAME sending about 1 MB of certificates: the leaf
+    and a thousand copies of the intermediate ("padding"), or a leaf that
+    carries a 1 MB extension ("huge-leaf") and the intermediate."""
+    if shape == "padding":
+        return serve(names=[NAME], extra=[hier.inter] * 1000)
+    size = 1 << 20
+    blob = b"\x04\x83" + size.to_bytes(3, "big") + bytes(size)
+    return serve(leaf=hier.leaf(names=[NAME], extensions=[
+        x509.UnrecognizedExtension(PADDING_OID, blob)]))
+
+
+def peak_rss_kib(pid: int) -> int:
+    """The process's peak resident set (VmHWM), in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for {pid}")
+
+
+@pytest.mark.parametrize("shape", ["padding", "huge-leaf"])
+def test_megabyte_chain_is_refused_clearly(renewd, serve, hier, shape):
+    big = megabyte_chain_server(serve, hier, shape)
+    good = serve("127.0.0.3", names=[OTHER])
+    res = renewd.once(renewd.config(
+        [Target(NAME, port=big.port, addresses=[big.host]),
+         Target(OTHER, port=good.port, addresses=[good.host])],
+        timeout="2s"))
+    assert res.rc == EXIT_WARNING, res.describe()
+    assert res.elapsed < 1.5, res.describe()        # no wait for a timeout
+    a = res.address(NAME)
+    assert a["ok"] is False and a["error"] == CHAIN_TOO_LARGE, \
+        res.describe()
+    assert res.target(NAME)["problems"] == ["handshake-failed"], \
+        res.describe()
+    assert res.address(OTHER)["ok"] is True, res.describe()
+    assert res.target(OTHER)["problems"] == [], res.describe()
+
+
+def test_megabyte_chain_daemon_stays_bounded(renewd, serve, hier):
+    big = megabyte_chain_server(serve, hier, "padding")
+    good = serve("127.0.0.3", names=[OTHER])
+    cfg = daemon_config(renewd, [
+        Target(NAME, port=big.port, addresses=[big.host]),
+        Target(OTHER, port=good.port, addresses=[good.host])],
+        renewd.mail_url)
+    d = renewd.daemon(cfg)
+    d.wait_log(rf"^renewd: debug: {re.escape(NAME)}: probe failed \(1 in a "
+               rf"row\): .*{re.escape(CHAIN_TOO_LARGE)}")
+    wait_probes(d, 1, OTHER)
+    before = peak_rss_kib(d.pid)
+    for _ in range(10):             # probed again and again, at once
+        r = renewctl(renewd, "--json", "probe", NAME)
+        assert r.rc == EXIT_UNKNOWN, r.describe()
+        assert CHAIN_TOO_LARGE in r.stdout, r.describe()
+    grown = peak_rss_kib(d.pid) - before
+    print(f"peak RSS {before} KiB, grew by {grown} KiB")
+    # Nothing of the megabyte is kept or read: a few KiB per probe at
+    # most (ASan's quarantine keeps freed blocks a while, hence the slack).
+    assert grown < 4096, f"peak RSS grew by {grown} KiB\n{d.describe()}"
+    wait_probes(d, 2, OTHER)        # the other target is still probed
+    assert big.connections >= 11
+    assert d.stop() == 0, d.describe()
+
+
+# ---- 4: the mail server dropping the connection during DATA -----------------
+
+@pytest.mark.parametrize("drop_at", DroppingSmtp.DROP_AT)
+def test_smtp_drop_during_data_keeps_the_mail(renewd, serve, servers,
+                                              drop_at):
     srv = reminder_leaf(serve, 44)
-    drop = servers.add(DroppingSmtp("127.0.0.1"))
+    drop = servers.add(DroppingSmtp("127.0.0.1", drop_at))
     cfg = daemon_config(renewd, [Target(NAME, port=srv.port,
                                         addresses=[srv.host])],
                         f"smtp://127.0.0.1:{drop.port}", mail_timeout="3s")
@@ -264,15 +403,16 @@ def test_smtp_drop_after_data_keeps_the_mail(renewd, serve, servers):
     d.wait_log(rf"^renewd: mail [^ ]+/reminder-45 for {re.escape(NAME)} not "
                r"sent \(attempt 1\): .*; next attempt in 60s$")
     assert drop.dropped == 1
-    ctl = [require_binary("renewctl"), "-s", renewd.socket]
-    q = d.wait_until(lambda: (r := run([*ctl, "--json", "queue"]))
+    if drop_at == "mid-body":       # the server had part of the message
+        assert drop.lines_read == drop.body_lines
+    q = d.wait_until(lambda: (r := renewctl(renewd, "--json", "queue"))
                      and r.rc == 0 and r.data["notices"]
                      and r.data["notices"][0]["attempts"] >= 1 and r,
                      "the queued reminder")
     n = q.data["notices"]
     assert len(n) == 1 and n[0]["target"] == NAME, n
     assert n[0]["last_error"] and n[0]["failed"] is False, n
-    human = run([*ctl, "queue"])
+    human = renewctl(renewd, "queue")
     assert human.rc == 0 and n[0]["last_error"] in human.stdout, \
         human.describe()
     assert len(outbox(renewd, ".mail")) == 1
@@ -284,7 +424,7 @@ def test_smtp_drop_after_data_keeps_the_mail(renewd, serve, servers):
         d.send(signal.SIGHUP)
         smtp.wait_messages(1, timeout=10, alive=d.alive)
         d.wait_until(lambda: not outbox(renewd, ".mail"), "an empty outbox")
-        d.wait_log(rf"^renewd: debug: {re.escape(NAME)}: probed: ", count=2)
+        wait_probes(d, 1)
         time.sleep(0.5)
         assert len(smtp.messages) == 1, smtp.messages
         assert parse(smtp.messages[0]["data"])["X-Renewd-Kind"] == "reminder"
@@ -342,16 +482,14 @@ def test_crash_after_the_server_accepted_does_not_resend(
     with Smtp(Inbox(), port=port) as smtp:
         d = renewd.daemon(cfg)
         d.wait_log(r"^renewd: started: ")
-        n = d.count(rf"^renewd: debug: {re.escape(NAME)}: probed: ")
-        d.wait_log(rf"^renewd: debug: {re.escape(NAME)}: probed: ",
-                   count=n + 2)
+        wait_probes(d)
         time.sleep(0.3)
         assert d.stop() == 0, d.describe()
         assert smtp.messages == [], "sent again after the server took it"
     assert outbox(renewd, ".mail") == []
 
 
-# ---- 4: the clock jumping ---------------------------------------------------
+# ---- 5: the clock jumping ---------------------------------------------------
 
 def faketime_daemon(renewd, cfg, offset):
     env = program_env(extra={
@@ -372,13 +510,8 @@ def faketime_daemon(renewd, cfg, offset):
 def test_clock_jumps_forward_then_back(renewd, serve):
     away_from_jst_midnight()
     srv = reminder_leaf(serve, 46)          # 45-day reminder due tomorrow
-    probed = rf"^renewd: debug: {re.escape(NAME)}: probed: "
     notice = rf"^renewd: notice {re.escape(NAME)} reminder-"
     r45 = rf"^renewd: notice {re.escape(NAME)} reminder-45 "
-
-    def notices(smtp):
-        return Counter(parse(m["data"])["X-Renewd-Notice"].rsplit("/", 1)[-1]
-                       for m in smtp.messages)
 
     with Smtp(Inbox()) as smtp:
         cfg = daemon_config(renewd, [Target(NAME, port=srv.port,
@@ -388,8 +521,7 @@ def test_clock_jumps_forward_then_back(renewd, serve):
         d = faketime_daemon(renewd, cfg, "+0")
         smtp.wait_messages(1, timeout=10, alive=d.alive)
         d.wait_until(lambda: not outbox(renewd, ".mail"), "an empty outbox")
-        n = d.count(probed)
-        d.wait_log(probed, count=n + 2)
+        wait_probes(d)
         assert d.count(r45) == 0, d.describe()
         assert d.stop() == 0, d.describe()
         assert notices(smtp) == {"reminder-60": 1}
@@ -399,21 +531,20 @@ def test_clock_jumps_forward_then_back(renewd, serve):
         d.wait_log(r45)
         smtp.wait_messages(2, timeout=10, alive=d.alive)
         d.wait_until(lambda: not outbox(renewd, ".mail"), "an empty outbox")
-        n = d.count(probed)
-        d.wait_log(probed, count=n + 2)
+        wait_probes(d)
         assert d.count(notice) == 1, d.describe()
         assert d.stop() == 0, d.describe()
 
         # the clock back: nothing repeats
         d = faketime_daemon(renewd, cfg, "+0")
-        d.wait_log(probed, count=3)
+        d.wait_log(probed(), count=3)
         assert d.count(notice) == 0, d.describe()
         assert not outbox(renewd, ".mail")
         assert d.stop() == 0, d.describe()
         assert notices(smtp) == {"reminder-60": 1, "reminder-45": 1}
 
 
-# ---- 5: SIGKILL at random moments while reminders are due ------------------
+# ---- 8: SIGKILL at random moments while reminders are due ------------------
 
 def test_sigkill_loop_delivers_every_reminder_once(renewd, serve):
     names = [f"t{i:02d}.renewd.test" for i in range(30)]
