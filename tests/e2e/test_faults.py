@@ -210,6 +210,150 @@ class DroppingSmtp(Server):
                 conn.sendall(b"250 ok\r\n")
 
 
+class SmallFs:
+    """A directory that can be made read-only or full while renewd runs: a
+    small tmpfs mounted over it (root), remounted read-only or filled by a
+    hidden file. Without root only read-only is possible, by chmod (root
+    writes through permission bits, so it needs the mount). Skips the test
+    when neither works; close() unmounts."""
+
+    FAULTS = ("read-only", "full")
+    ERRORS = {"read-only": "(Read-only file system|Permission denied)",
+              "full": "No space left on device"}
+
+    def __init__(self, path: Path, fault: str, size: str = "1m") -> None:
+        if fault not in self.FAULTS:
+            raise ValueError(fault)
+        self.path = Path(path)
+        self.path.mkdir(exist_ok=True)
+        self.fault = fault
+        self.filler = self.path / ".filler"
+        self.mounted = False
+        if os.geteuid() != 0:
+            if fault != "read-only":
+                pytest.skip(f"a full {self.path.name} directory needs a "
+                            "tmpfs, which needs root")
+            return
+        r = subprocess.run(["mount", "-t", "tmpfs", "-o",
+                            f"size={size},mode=0700", "renewd-test",
+                            str(self.path)], capture_output=True, text=True)
+        if r.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs over {self.path} (needed to "
+                        f"make it {fault} as root): {r.stderr.strip()}")
+        self.mounted = True
+
+    def _remount(self, how: str) -> None:
+        # EBUSY while a file on it is open for writing: try again
+        for _ in range(50):
+            r = subprocess.run(["mount", "-o", f"remount,{how}",
+                                str(self.path)], capture_output=True,
+                               text=True)
+            if r.returncode == 0:
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"remount,{how} {self.path}: {r.stderr}")
+
+    def break_(self) -> None:
+        """Make writing fail: read-only, or not a byte free."""
+        if self.fault == "read-only":
+            if self.mounted:
+                self._remount("ro")
+            else:
+                self.path.chmod(0o500)
+            return
+        fd = os.open(self.filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                     0o600)
+        try:
+            chunk = 1 << 16
+            while chunk:
+                try:
+                    os.write(fd, bytes(chunk))
+                except OSError:
+                    chunk //= 2     # what is left of the last page
+        finally:
+            os.close(fd)
+        try:
+            (self.path / ".probe").write_bytes(b"x")
+        except OSError:
+            return
+        raise AssertionError(f"{self.path} still takes a write")
+
+    def repair(self) -> None:
+        if self.fault == "read-only":
+            if self.mounted:
+                self._remount("rw")
+            else:
+                self.path.chmod(0o700)
+        else:
+            self.filler.unlink()
+
+    def close(self) -> None:
+        if not self.mounted:
+            self.path.chmod(0o700)
+            return
+        self.mounted = False
+        if subprocess.run(["umount", str(self.path)],
+                          capture_output=True).returncode != 0:
+            subprocess.run(["umount", "-l", str(self.path)],
+                           capture_output=True)
+
+
+@pytest.fixture
+def small_fs(renewd):
+    """small_fs(path, fault) -> a SmallFs; every one is unmounted at the
+    end, after the test's daemons are stopped."""
+    made = []
+
+    def _make(path, fault):
+        fs = SmallFs(path, fault)
+        made.append(fs)
+        return fs
+    yield _make
+    renewd.close()          # a daemon holds the state directory open
+    for fs in reversed(made):
+        fs.close()
+
+
+def state_and_outbox(renewd, small_fs, fault):
+    """The state directory and its outbox as two small file systems of
+    their own (so that either can fail alone): (state, outbox)."""
+    st = small_fs(renewd.state_dir, fault)
+    ob = small_fs(renewd.state_dir / "outbox", fault)
+    return st, ob
+
+
+def recorded(renewd):
+    """The reminders NAME's state file records as sent: [60, 45]."""
+    st = renewd.state(NAME) or {}
+    return [s["threshold"] for s in st.get("cycle", {}).get("sent", [])
+            if s["kind"] == "reminder" and not s["skipped"]]
+
+
+def loose_files(renewd):
+    """What is in the state directory besides the state file (temp files
+    a failed write would leave); the outbox and the filler aside."""
+    return [n for n in renewd.state_files()
+            if n != f"{NAME}.json" and not n.startswith(".")]
+
+
+def reminder_45_while(renewd, srv, smtp, broken):
+    """The 60-day reminder sent and saved with thresholds = 60; then
+    `broken` breaks, thresholds = 60, 45 and a SIGHUP make the 45-day
+    reminder due. Returns (daemon, config, the state file's bytes from
+    before)."""
+    targets = [Target(NAME, port=srv.port, addresses=[srv.host])]
+    cfg = daemon_config(renewd, targets, smtp.url, thresholds="60")
+    d = renewd.daemon(cfg)
+    smtp.wait_messages(1, alive=d.alive)
+    d.wait_until(lambda: recorded(renewd) == [60], "reminder-60 saved")
+    d.wait_until(lambda: not outbox(renewd, ".mail"), "an empty outbox")
+    before = renewd.state_file(NAME).read_bytes()
+    broken.break_()
+    daemon_config(renewd, targets, smtp.url, thresholds="60, 45")
+    d.send(signal.SIGHUP)
+    return d, cfg, before
+
+
 def reminder_leaf(serve, days, names=(NAME,), host="127.0.0.2"):
     """A server whose one-year leaf ends at noon JST `days` Japan days from
     today."""
@@ -542,6 +686,128 @@ def test_clock_jumps_forward_then_back(renewd, serve):
         assert not outbox(renewd, ".mail")
         assert d.stop() == 0, d.describe()
         assert notices(smtp) == {"reminder-60": 1, "reminder-45": 1}
+
+
+# ---- 6: the state directory read-only or full ----------------------------------
+
+def state_not_saved(fault):
+    """The warning of the first failed save of NAME's state."""
+    return (rf"^renewd: {re.escape(NAME)}: state not saved: .*: "
+            rf"{SmallFs.ERRORS[fault]} \(kept in memory; retried every "
+            r"60s\)$")
+
+
+STATE_RETRIED = rf"^renewd: debug: {re.escape(NAME)}: state still not saved: "
+
+
+@pytest.mark.parametrize("fault", SmallFs.FAULTS)
+def test_state_not_saved_is_retried(renewd, serve, small_fs, fault):
+    state, _ = state_and_outbox(renewd, small_fs, fault)
+    srv = reminder_leaf(serve, 44)
+    with Smtp(Inbox()) as smtp:
+        d, _, before = reminder_45_while(renewd, srv, smtp, state)
+        d.wait_log(state_not_saved(fault))
+        smtp.wait_messages(2, alive=d.alive)    # the outbox is fine
+        wait_probes(d)
+        # retried (at every probe), the old file whole, nothing left over
+        assert d.count(STATE_RETRIED) >= 1, d.describe()
+        assert renewd.state_file(NAME).read_bytes() == before
+        assert loose_files(renewd) == []
+
+        state.repair()
+        d.wait_log(rf"^renewd: {re.escape(NAME)}: state saved again$")
+        assert recorded(renewd) == [60, 45]
+        wait_probes(d)
+        assert d.stop() == 0, d.describe()
+        assert d.count(state_not_saved(fault)) == 1, d.describe()
+        assert notices(smtp) == {"reminder-60": 1, "reminder-45": 1}
+        assert outbox(renewd, ".mail") == []
+        assert loose_files(renewd) == []
+
+
+@pytest.mark.parametrize("fault", SmallFs.FAULTS)
+def test_restart_with_the_state_unsaved_sends_nothing_twice(
+        renewd, serve, small_fs, fault):
+    """Stopped before the state recording the 45-day reminder could be
+    saved: the next start decides it again from the old file, and the
+    outbox, which delivered it, does not send it again."""
+    state, _ = state_and_outbox(renewd, small_fs, fault)
+    srv = reminder_leaf(serve, 44)
+    with Smtp(Inbox()) as smtp:
+        d, cfg, before = reminder_45_while(renewd, srv, smtp, state)
+        d.wait_log(state_not_saved(fault))
+        smtp.wait_messages(2, alive=d.alive)
+        d.wait_until(lambda: not outbox(renewd, ".mail"), "an empty outbox")
+        assert d.stop() == 0, d.describe()
+        assert re.search(r"^renewd: 1 state could not be saved$", d.log(),
+                         re.M), d.describe()
+        assert renewd.state_file(NAME).read_bytes() == before
+
+        d = renewd.daemon(cfg)
+        if fault == "read-only":
+            # no start on a state directory that cannot be written
+            assert d.wait() == 1, d.describe()
+            assert re.search(r"^renewd: state directory .* is not "
+                             r"writable: ", d.log(), re.M), d.describe()
+            state.repair()
+            d = renewd.daemon(cfg)
+        d.wait_log(rf"^renewd: debug: {re.escape(NAME)}: [^ ]+/reminder-45 "
+                   r"was already queued or delivered$")
+        if fault == "full":
+            state.repair()
+        d.wait_until(lambda: recorded(renewd) == [60, 45],
+                     "reminder-45 saved")
+        wait_probes(d)
+        assert d.stop() == 0, d.describe()
+        assert notices(smtp) == {"reminder-60": 1, "reminder-45": 1}
+
+
+# ---- 7: the outbox read-only or full -----------------------------------------
+
+@pytest.mark.parametrize("fault", SmallFs.FAULTS)
+def test_outbox_unwritable_notice_is_decided_again(renewd, serve, small_fs,
+                                                    fault):
+    _, ob = state_and_outbox(renewd, small_fs, fault)
+    srv = reminder_leaf(serve, 44)
+    why = rf"[^ ]+/reminder-45: cannot write .*: {SmallFs.ERRORS[fault]}$"
+    cannot_queue = rf"^renewd: {re.escape(NAME)}: cannot queue {why}"
+    still = rf"^renewd: debug: {re.escape(NAME)}: still cannot queue {why}"
+    with Smtp(Inbox()) as smtp:
+        d, cfg, before = reminder_45_while(renewd, srv, smtp, ob)
+        d.wait_log(cannot_queue)
+        d.wait_log(rf"^renewd: {re.escape(NAME)}: 1 notice not taken by the "
+                   r"outbox sink; retried every 60s$")
+        d.wait_log(still)               # offered again at the next probe
+        wait_probes(d)
+        # one warning, whatever the number of attempts
+        assert d.count(r"^renewd: (?!debug: ).*(cannot queue|cannot "
+                       r"write)") == 1, d.describe()
+        # not queued, so not recorded: the state file is the old one
+        assert renewd.state_file(NAME).read_bytes() == before
+        assert loose_files(renewd) == []
+        assert d.stop() == 0, d.describe()
+        assert re.search(r"notice not taken by the sink; the state is not "
+                         r"saved, so they are decided again at the next "
+                         r"start$", d.log(), re.M), d.describe()
+        assert renewd.state_file(NAME).read_bytes() == before
+
+        # decided again after a restart; still no room, still not sent
+        d = renewd.daemon(cfg)
+        d.wait_log(cannot_queue)
+        assert notices(smtp) == {"reminder-60": 1}
+
+        ob.repair()
+        d.wait_log(r"^renewd: outbox: .* takes notices again$")
+        d.wait_log(rf"^renewd: notice {re.escape(NAME)} reminder-45 ")
+        smtp.wait_messages(2, alive=d.alive)
+        d.wait_until(lambda: recorded(renewd) == [60, 45],
+                     "reminder-45 saved")
+        d.wait_until(lambda: not outbox(renewd, ".mail"), "an empty outbox")
+        wait_probes(d)
+        assert d.stop() == 0, d.describe()
+        assert notices(smtp) == {"reminder-60": 1, "reminder-45": 1}
+        assert [p.name for p in (renewd.state_dir / "outbox").iterdir()
+                if ".tmp." in p.name] == []
 
 
 # ---- 8: SIGKILL at random moments while reminders are due ------------------
