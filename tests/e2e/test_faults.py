@@ -30,6 +30,9 @@
   the notice cannot be queued, so the state does not record it; it is
   offered again at every probe and, after a restart, decided again; once
   the outbox can be written it goes out once and the state records it.
+  Known weakness (strict xfail): a mail delivered while the outbox is
+  read-only cannot be recorded, and its entry cannot be removed, so the
+  next start sends it again.
 - SIGKILL at random moments while 30 reminders are being delivered: after
   the last restart every reminder arrived, none twice but for a kill in
   the few milliseconds between the server's "250" and the record on disk,
@@ -524,10 +527,9 @@ def test_megabyte_chain_daemon_stays_bounded(renewd, serve, hier):
         assert r.rc == EXIT_UNKNOWN, r.describe()
         assert CHAIN_TOO_LARGE in r.stdout, r.describe()
     grown = peak_rss_kib(d.pid) - before
-    print(f"peak RSS {before} KiB, grew by {grown} KiB")
-    # Nothing of the megabyte is kept or read: a few KiB per probe at
-    # most (ASan's quarantine keeps freed blocks a while, hence the slack).
-    assert grown < 4096, f"peak RSS grew by {grown} KiB\n{d.describe()}"
+    # Nothing of the megabytes is read or kept: the peak stays put (under
+    # ASan its quarantine holds freed blocks, about 200 KiB a probe).
+    assert grown < 6144, f"peak RSS grew by {grown} KiB\n{d.describe()}"
     wait_probes(d, 2, OTHER)        # the other target is still probed
     assert big.connections >= 11
     assert d.stop() == 0, d.describe()
@@ -808,6 +810,38 @@ def test_outbox_unwritable_notice_is_decided_again(renewd, serve, small_fs,
         assert notices(smtp) == {"reminder-60": 1, "reminder-45": 1}
         assert [p.name for p in (renewd.state_dir / "outbox").iterdir()
                 if ".tmp." in p.name] == []
+
+
+@pytest.mark.xfail(strict=True, reason="a delivery that a read-only outbox "
+                   "cannot record (no .sent record, the entry not removed) "
+                   "is sent again after a restart")
+def test_read_only_outbox_at_delivery_does_not_resend(renewd, serve,
+                                                      small_fs):
+    _, ob = state_and_outbox(renewd, small_fs, "read-only")
+    srv = reminder_leaf(serve, 44)
+    port = free_port()
+    cfg = daemon_config(renewd, [Target(NAME, port=srv.port,
+                                        addresses=[srv.host])],
+                        f"smtp://127.0.0.1:{port}")
+    d = renewd.daemon(cfg)
+    d.wait_log(rf"^renewd: mail [^ ]+/reminder-45 for {re.escape(NAME)} not "
+               r"sent \(attempt 1\): ")
+    ob.break_()
+    with Smtp(Inbox(), port=port) as smtp:
+        d.send(signal.SIGHUP)               # the queued mail is due again
+        smtp.wait_messages(1, alive=d.alive)
+        d.wait_log(r"^renewd: mail [^ ]+/reminder-45 for .* accepted by the "
+                   r"server")
+        assert d.stop() == 0, d.describe()
+        ob.repair()
+        d = renewd.daemon(cfg)
+        d.wait_log(r"^renewd: started: ")
+        d.send(signal.SIGHUP)       # whatever waits is due at once
+        d.wait_log(r"^renewd: configuration reloaded from ")
+        wait_probes(d)
+        time.sleep(0.5)
+        assert d.stop() == 0, d.describe()
+        assert len(smtp.messages) == 1, "sent again after a restart"
 
 
 # ---- 8: SIGKILL at random moments while reminders are due ------------------
