@@ -234,8 +234,8 @@ class SmallFs:
         self.mounted = False
         if os.geteuid() != 0:
             if fault != "read-only":
-                pytest.skip(f"a full {self.path.name} directory needs a "
-                            "tmpfs, which needs root")
+                pytest.skip(f"filling {self.path} needs a tmpfs mount, "
+                            "which needs root")
             return
         r = subprocess.run(["mount", "-t", "tmpfs", "-o",
                             f"size={size},mode=0700", "renewd-test",
@@ -690,7 +690,7 @@ def test_clock_jumps_forward_then_back(renewd, serve):
         assert notices(smtp) == {"reminder-60": 1, "reminder-45": 1}
 
 
-# ---- 6: the state directory read-only or full ----------------------------------
+# ---- 6: the state directory read-only or full -------------------------------
 
 def state_not_saved(fault):
     """The warning of the first failed save of NAME's state."""
@@ -764,7 +764,7 @@ def test_restart_with_the_state_unsaved_sends_nothing_twice(
         assert notices(smtp) == {"reminder-60": 1, "reminder-45": 1}
 
 
-# ---- 7: the outbox read-only or full -----------------------------------------
+# ---- 7: the outbox read-only or full ----------------------------------------
 
 @pytest.mark.parametrize("fault", SmallFs.FAULTS)
 def test_outbox_unwritable_notice_is_decided_again(renewd, serve, small_fs,
