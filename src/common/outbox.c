@@ -296,16 +296,27 @@ fail:
 	return NULL;
 }
 
+/* Write an entry's file; -1 with errno set (not logged). */
+static int
+entry_write_file(const struct outbox *ob, const struct outbox_entry *e)
+{
+	char *text = entry_encode(e), *path = path_of(ob, e->file);
+	int rc = file_write_atomic(path, text, strlen(text), 0600), saved;
+
+	saved = errno;
+	free(text);
+	free(path);
+	errno = saved;
+	return rc;
+}
+
 static int
 entry_write(const struct outbox *ob, const struct outbox_entry *e)
 {
-	char *text = entry_encode(e), *path = path_of(ob, e->file);
-	int rc = file_write_atomic(path, text, strlen(text), 0600);
+	int rc = entry_write_file(ob, e);
 
 	if (rc == -1)
-		log_warn("%s: cannot write %s", __func__, path);
-	free(text);
-	free(path);
+		log_warn("%s: cannot write %s/%s", __func__, ob->dir, e->file);
 	return rc;
 }
 
@@ -541,7 +552,8 @@ queue(struct outbox *ob, struct outbox_entry *e, char *err, size_t errlen)
 		entry_free(e);
 		return 0;
 	}
-	if (entry_write(ob, e) == -1) {
+	/* the caller reports the failure, with err */
+	if (entry_write_file(ob, e) == -1) {
 		snprintf(err, errlen, "cannot write %s/%s: %s", ob->dir,
 		    e->file, strerror(errno));
 		entry_free(e);

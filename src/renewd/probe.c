@@ -51,6 +51,9 @@
 #ifndef PROBE_HANDSHAKE_MAX
 #define PROBE_HANDSHAKE_MAX	(256 * 1024)	/* bytes read during TLS */
 #endif
+#define PROBE_CERT_LIST_MAX	(100 * 1024)	/* the server's Certificate
+						 * message (OpenSSL's default,
+						 * made explicit) */
 #define PROBE_DNS_MIN		32		/* lookups in flight, at least */
 #define PROBE_DNS_MAX		1024		/* ... and at most */
 #define PROBE_ERRLEN		256
@@ -317,6 +320,9 @@ engine_ssl_ctx(void)
 	/* Each probe sees what a new client sees: no resumption. */
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+	/* A chain larger than this ends the handshake at the message's
+	 * header, before its body is read (conn_tls_failed says so). */
+	SSL_CTX_set_max_cert_list(ctx, PROBE_CERT_LIST_MAX);
 	/* Also old servers: TLS 1.0 needs SHA-1 signatures at level 0. */
 	if (SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0") != 1) {
 		SSL_CTX_free(ctx);
@@ -722,6 +728,12 @@ conn_tls_failed(struct probe_conn *c, short what)
 	if (c->nread > PROBE_HANDSHAKE_MAX)
 		conn_set_error(c, PROB_HANDSHAKE_FAILED, "TLS handshake failed: "
 		    "the server sent more than %d bytes", PROBE_HANDSHAKE_MAX);
+	else if (first != 0 && ERR_GET_LIB(first) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(first) == SSL_R_EXCESSIVE_MESSAGE_SIZE &&
+	    c->ssl != NULL && SSL_get_state(c->ssl) == TLS_ST_CR_CERT)
+		conn_set_error(c, PROB_HANDSHAKE_FAILED, "TLS handshake failed: "
+		    "the server's certificate chain is larger than %ld bytes, "
+		    "the most renewd reads", SSL_get_max_cert_list(c->ssl));
 	else if (first != 0) {
 		r = ERR_reason_error_string(first);
 		conn_set_error(c, PROB_HANDSHAKE_FAILED,

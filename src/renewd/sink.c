@@ -128,24 +128,37 @@ struct sink_outbox {
 	struct sink		 sink;		/* first: the generic part */
 	struct outbox		*outbox;	/* borrowed */
 	const struct config	*cfg;		/* borrowed, kept current */
+	int			 failing;	/* the last submit failed */
 };
 
 /* Durable before accepted: 0 only once the notice is on disk (or was
- * already queued or delivered under the same id). */
+ * already queued or delivered under the same id). A failure is retried
+ * by the caller, often and for every target: it is a warning the first
+ * time, then a debug message until a notice is queued again. */
 static int
 sink_outbox_submit(struct sink *s, const struct policy_notice *n,
     const struct target_conf *tc, const struct target_state *st)
 {
 	struct sink_outbox *so = (struct sink_outbox *)s;
-	char err[256];
+	char err[768];
 	int rc;
 
 	rc = outbox_submit(so->outbox, so->cfg, tc, st, n, n->at, err,
 	    sizeof(err));
 	if (rc == -1) {
-		log_warnx("%s: cannot queue %s: %s", tc->name, n->id, err);
+		if (!so->failing)
+			log_warnx("%s: cannot queue %s: %s", tc->name, n->id,
+			    err);
+		else
+			log_debug("%s: still cannot queue %s: %s", tc->name,
+			    n->id, err);
+		so->failing = 1;
 		return -1;
 	}
+	if (so->failing)
+		log_info("outbox: %s takes notices again",
+		    outbox_dir(so->outbox));
+	so->failing = 0;
 	if (rc == 1)
 		sink_log_notice(n, tc);
 	else

@@ -349,13 +349,15 @@ class PKI:
              subject: Optional[x509.Name] = None,
              key: str = "rsa2048", slot="leaf",
              not_before: When = -1, not_after: When = 200,
+             extensions: Sequence[x509.ExtensionType] = (),
              label: Optional[str] = None) -> Cert:
         """A TLS server certificate.
 
         issuer: the CA that signs it; None makes it self-signed.
         names / ips: the SAN's DNS names and IP addresses (no SAN if both are
         empty). cn defaults to the first name (or IP). o/ou/l/st/c: subject
-        fields (None = absent); `subject` replaces them all. The default
+        fields (None = absent); `subject` replaces them all. extensions:
+        more, non-critical (e.g. an x509.UnrecognizedExtension). The default
         validity (yesterday to 200 days out) crosses no reminder threshold,
         so a good chain makes an OK report."""
         k = self.keys.get(key, slot)
@@ -383,6 +385,8 @@ class PKI:
         if gn:
             b = b.add_extension(x509.SubjectAlternativeName(gn),
                                 critical=False)
+        for ext in extensions:
+            b = b.add_extension(ext, critical=False)
         return self._write(label or (cn or "leaf"),
                            b.sign(iss_key, hashes.SHA256()), k, issuer)
 
