@@ -50,8 +50,8 @@ OPT      := -O1 -g
 endif
 CFLAGS   ?=
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -DRENEWD_VERSION='"$(VERSION)"' $(PKG_CFLAGS)
-ALL_CFLAGS = -std=c17 $(WARN) $(OPT) $(SANFLAGS) -MMD -MP $(CFLAGS)
-LDFLAGS  += $(SANFLAGS)
+ALL_CFLAGS = -std=c17 -pthread $(WARN) $(OPT) $(SANFLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS  += -pthread $(SANFLAGS)
 
 CORE_SRC   := $(sort $(wildcard src/core/*.c))
 COMMON_SRC := $(sort $(wildcard src/common/*.c))

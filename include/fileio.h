@@ -15,6 +15,9 @@ char	*file_read(const char *path, size_t max, size_t *lenp);
  * failure. */
 int	 file_write_atomic(const char *path, const void *data, size_t len,
 	    unsigned int mode);
+/* fsync the directory that holds `path`, so that a new name in it (a
+ * create or rename) lasts. 0, or -1 with errno set. */
+int	 file_sync_parent(const char *path);
 /* Create (or truncate) `path` in place with one open(), then write, fsync
  * it and its directory. For a record whose existence is what counts and
  * must exist as early as possible: a crash can leave it short or empty,

@@ -1,8 +1,12 @@
 /*
  * mailer.h — sending what the outbox holds (src/renewd/mailer.c): libcurl's
- * multi-socket interface driven by the daemon's libevent loop (never a
- * blocking call), SMTP for mail entries and an HTTP POST for webhook
- * entries. One transfer of each type at a time, oldest entry first.
+ * multi interface on a sender thread of its own (libcurl's SMTP code waits
+ * for some replies blocking), SMTP for mail entries and an HTTP POST for
+ * webhook entries; everything else, the outbox included, stays on the
+ * daemon's loop. One transfer of each type at a time, oldest entry first.
+ * Before each attempt the delivery record is prepared
+ * (outbox_record_prepare: an outbox that cannot be written holds the
+ * entry back); the sender makes it the moment the server accepts.
  *
  * SMTP: smtp:// uses STARTTLS when the server offers it (require_tls = yes:
  * only then; a server without STARTTLS gets nothing and the entry waits),
@@ -21,7 +25,8 @@
  * itself as the outbox's hook, so outbox_submit starts a transfer at once);
  * mailer_set_config(m, cfg) after a reload; mailer_free(m) before
  * outbox_close() (transfers in flight are abandoned, their entries stay
- * queued and go out after the next start).
+ * queued and go out after the next start; a transfer stuck in one of
+ * libcurl's blocking waits is given 5 s, then left to the process's end).
  */
 #ifndef RENEWD_MAILER_H
 #define RENEWD_MAILER_H

@@ -31,6 +31,8 @@
  *				the message, CRLF lines, or the JSON body)
  *	NAME.TYPE.sent		delivered at (epoch seconds); pruned after
  *				OUTBOX_SENT_KEEP
+ *	NAME.TYPE.sending	an attempt in flight: becomes NAME.TYPE.sent
+ *				when the server accepts; removed at open
  *	*.tmp.*			an interrupted write: removed at open
  *	*.corrupt		an entry that could not be read, moved aside
  * Not for concurrent use by two processes.
@@ -135,6 +137,23 @@ int		 outbox_retry_later(struct outbox *, struct outbox_entry *e,
 		    time_t now, const char *error);
 int		 outbox_failed(struct outbox *, struct outbox_entry *e,
 		    time_t now, const char *error);
+/*
+ * The delivery record of an attempt, made at the very moment the server
+ * accepts. Before a transfer starts, outbox_record_prepare() writes it
+ * (temp file, fsync, rename) under a name that does not count,
+ * NAME.TYPE.sending, and gives that path and the record's own (*sending,
+ * *sent: caller frees); -1 with the reason in err when the outbox cannot
+ * be written, and then nothing must be sent: the delivery could not be
+ * recorded. When the server accepts, the mailer renames the one to the
+ * other (one system call, safe from any thread); outbox_delivered() then
+ * finds the record made. An attempt that ends otherwise calls
+ * outbox_record_drop(). *.sending files left by a crash are removed at
+ * open: the message was not accepted as far as anyone knows.
+ */
+int		 outbox_record_prepare(struct outbox *,
+		    const struct outbox_entry *, time_t now, char **sending,
+		    char **sent, char *err, size_t errlen);
+void		 outbox_record_drop(struct outbox *, const struct outbox_entry *);
 /* Make every failed or waiting entry due now (reload, `renewctl queue
  * --retry`); returns how many were failed. */
 size_t		 outbox_retry(struct outbox *, time_t now);

@@ -95,9 +95,8 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
-/* fsync the directory that holds `path`, so that a new name in it lasts. */
-static int
-sync_parent(const char *path)
+int
+file_sync_parent(const char *path)
 {
 	char *dircopy = xstrdup(path);
 	int dfd, saved;
@@ -141,7 +140,7 @@ file_write_atomic(const char *path, const void *data, size_t len,
 		goto fail_free;
 	}
 	free(tmp);
-	return sync_parent(path);
+	return file_sync_parent(path);
 fail_free:
 	saved = errno;
 	free(tmp);
@@ -167,5 +166,5 @@ file_create_now(const char *path, const void *data, size_t len,
 	}
 	if (close(fd) == -1)
 		return -1;
-	return sync_parent(path);
+	return file_sync_parent(path);
 }

@@ -24,6 +24,7 @@
 
 #define NAME_MAX_READABLE	160
 #define SENT_SUFFIX		".sent"
+#define SENDING_SUFFIX		".sending"
 
 struct sent_rec {
 	char	*name;		/* "NAME.TYPE" */
@@ -484,6 +485,11 @@ outbox_open(const char *dir, time_t now, char *err, size_t errlen)
 			log_info("outbox: removing %s/%s, an interrupted write",
 			    dir, n);
 			unlink_name(ob, n);
+		} else if (has_suffix(n, SENDING_SUFFIX)) {
+			/* not accepted as far as anyone knows: sent again */
+			log_info("outbox: removing %s/%s, an attempt cut short",
+			    dir, n);
+			unlink_name(ob, n);
 		} else if (has_suffix(n, ".mail") || has_suffix(n,
 		    ".webhook") || has_suffix(n, SENT_SUFFIX))
 			strlist_add(&names, n);
@@ -719,26 +725,65 @@ remove_entry(struct outbox *ob, struct outbox_entry *e)
 }
 
 int
+outbox_record_prepare(struct outbox *ob, const struct outbox_entry *e,
+    time_t now, char **sendingp, char **sentp, char *err, size_t errlen)
+{
+	char *name = xasprintf("%s%s", e->file, SENDING_SUFFIX);
+	char *path = path_of(ob, name), *text;
+	int rc = 0;
+
+	free(name);
+	text = xasprintf("%lld\n", (long long)now);
+	if (file_write_atomic(path, text, strlen(text), 0600) == -1) {
+		snprintf(err, errlen, "cannot write %s: %s", path,
+		    strerror(errno));
+		free(path);
+		rc = -1;
+	} else {
+		name = xasprintf("%s%s", e->file, SENT_SUFFIX);
+		*sendingp = path;
+		*sentp = path_of(ob, name);
+		free(name);
+	}
+	free(text);
+	return rc;
+}
+
+void
+outbox_record_drop(struct outbox *ob, const struct outbox_entry *e)
+{
+	char *name = xasprintf("%s%s", e->file, SENDING_SUFFIX);
+
+	unlink_name(ob, name);
+	free(name);
+}
+
+int
 outbox_delivered(struct outbox *ob, struct outbox_entry *e, time_t now)
 {
 	char *name = xasprintf("%s%s", e->file, SENT_SUFFIX);
 	char *path = path_of(ob, name), *text;
+	struct stat sb;
 	int rc = 0;
 
 	/*
-	 * The record first: a crash before the unlink must not resend. It is
-	 * made in place, not through a temp file and rename, so that it
+	 * The record first: a crash before the unlink must not resend. The
+	 * mailer made it already when the server accepted (a rename of the
+	 * prepared record); otherwise it is made here, in place, so that it
 	 * exists from the first system call on; one cut short by a crash is
 	 * read as "sent" all the same (load_one).
 	 */
-	text = xasprintf("%lld\n", (long long)now);
-	if (file_create_now(path, text, strlen(text), 0600) == -1) {
-		log_warn("%s: cannot write %s", __func__, path);
-		rc = -1;
+	if (stat(path, &sb) == -1) {
+		text = xasprintf("%lld\n", (long long)now);
+		if (file_create_now(path, text, strlen(text), 0600) == -1) {
+			log_warn("%s: cannot write %s", __func__, path);
+			rc = -1;
+		}
+		free(text);
 	}
-	free(text);
 	free(path);
 	free(name);
+	outbox_record_drop(ob, e);
 	add_sent(ob, e->file, now);
 	unlink_name(ob, e->file);
 	prune_sent(ob, now);

@@ -13,7 +13,7 @@
 Inbox(refuse="554 ...") refuses every DATA with that reply. Each accepted
 message is a dict: "from" (envelope), "rcpt" (the envelope's recipients, in
 order), "data" (bytes as received), "tls", "auth", "accepted"
-(time.monotonic() just before the "250").
+(time.monotonic() just before the "250"), "session" (see quit_after()).
 """
 
 from __future__ import annotations
@@ -44,6 +44,15 @@ class Inbox:
     def __init__(self, refuse: Optional[str] = None):
         self.messages: List[dict] = []
         self.refuse = refuse
+        self.quit: set = set()      # id() of each session that sent QUIT
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.quit.add(id(session))
+        return "221 Bye"
+
+    def quit_after(self, m: dict) -> bool:
+        """Whether the session that sent message m ended with QUIT."""
+        return id(m["session"]) in self.quit
 
     async def handle_RCPT(self, server, session, envelope, address, opts):
         envelope.rcpt_tos.append(address)
@@ -59,6 +68,7 @@ class Inbox:
             "tls": session.ssl is not None,
             "auth": session.authenticated,
             "accepted": time.monotonic(),   # just before the "250"
+            "session": session,             # for quit_after()
         })
         return "250 2.0.0 queued"
 
