@@ -17,6 +17,18 @@
  * same id. A failed save is logged and retried; the state in memory stays
  * authoritative.
  *
+ * SAVES go through the state writer (statewriter.h), off the loop. A
+ * target to save joins a FIFO (once, however often it changes); at most
+ * WATCH_SAVES_MAX texts are handed to the writer at a time, each encoded
+ * from the target's state when its turn comes, and a target has at most
+ * one write in flight (a change during it queues the target again once it
+ * is reported). A target whose notices the sink has not taken is not
+ * handed over, whatever the FIFO says, so its outbox entries are always on
+ * disk before the state that records them. mark and reset wait for their
+ * write (the answer says whether it was saved); stopping writes everything
+ * pending before it returns; a removed target stays in memory until its
+ * last write is reported.
+ *
  * CONFIGS. The targets point into the config in use. A reload moves every
  * kept target onto the new config at once; a probe that is running keeps
  * a reference to the config it started with (its target_conf), which is
@@ -39,12 +51,15 @@
 #include "renewd.h"
 #include "schedule.h"
 #include "state.h"
+#include "statewriter.h"
 #include "util.h"
 
 #define WATCH_RETRY		60	/* seconds before a failed save or
 					 * submit is tried again */
 #define WATCH_RUNNING_MIN	64	/* probes handed to the engine at once */
 #define WATCH_RUNNING_PER_CONN	4	/* ... per allowed connection */
+#define WATCH_SAVES_MAX		(2 * STATEWRITER_BATCH)	/* handed to the
+					 * writer at once */
 
 struct wconf {
 	struct config		*cfg;
@@ -66,7 +81,11 @@ struct wtarget {
 	int			 queued;	/* in w->queue */
 	int			 probing;	/* handed to the engine */
 	int			 removed;	/* gone from the config */
-	int			 dirty;		/* changed since last saved */
+	unsigned long		 changes;	/* to the state, ever */
+	unsigned long		 written;	/* `changes` when the file was
+						 * last written */
+	int			 saving;	/* a write is in flight */
+	int			 save_queued;	/* in w->saveq */
 	int			 save_failing;
 	int			 submit_failing;
 	struct wconf		*probe_conf;	/* the running probe's config */
@@ -75,6 +94,7 @@ struct wtarget {
 	struct metrics_probe	 probe;		/* the last probe (metrics) */
 	int			 has_probe;
 	TAILQ_ENTRY(wtarget)	 entry;		/* w->queue or w->gone */
+	TAILQ_ENTRY(wtarget)	 save_entry;	/* w->saveq */
 	unsigned long		 nprobes;	/* probes started */
 	int			 again;		/* probe again at once after
 						 * the running one */
@@ -92,7 +112,10 @@ struct watch {
 	struct wtarget		**targets;	/* as conf->cfg->targets */
 	size_t			 ntargets;
 	struct wtarget_list	 queue;		/* due, waiting for a slot */
-	struct wtarget_list	 gone;		/* removed, probe running */
+	struct wtarget_list	 gone;		/* removed, probe or save
+						 * not over */
+	struct wtarget_list	 saveq;		/* to hand to the writer */
+	struct statewriter	*writer;
 	size_t			 running;
 	size_t			 running_max;
 	int			 stopped;
@@ -113,6 +136,8 @@ struct watch_waiter {
 static void	watch_wake(evutil_socket_t, short, void *);
 static void	watch_probe_done(struct target_result *, void *);
 static void	wtarget_waiters_done(struct wtarget *, int);
+static void	wtarget_arm(struct wtarget *, time_t);
+static void	wtarget_release(struct wtarget *);
 
 /* ---- configs ---------------------------------------------------------- */
 
@@ -149,25 +174,118 @@ watch_set_running_max(struct watch *w)
 
 /* ---- state files ------------------------------------------------------ */
 
+/* The state has changed: it is to be saved. */
+static void
+wtarget_touch(struct wtarget *t)
+{
+	t->changes++;
+}
+
+/* The file is behind the state in memory. */
+static int
+wtarget_dirty(const struct wtarget *t)
+{
+	return t->changes != t->written;
+}
+
+static void
+wtarget_save_unqueue(struct wtarget *t)
+{
+	if (t->save_queued) {
+		TAILQ_REMOVE(&t->w->saveq, t, save_entry);
+		t->save_queued = 0;
+	}
+}
+
+/* Encode the state as it is now and hand it to the writer. */
+static void
+wtarget_save_start(struct wtarget *t)
+{
+	struct watch *w = t->w;
+
+	statewriter_put(w->writer, t, statefile_path(w->state_dir, t->name),
+	    state_encode(t->st), t->changes);
+	t->saving = 1;
+}
+
+/* Hand the writer the next targets of the FIFO while it has room. */
+static void
+watch_save_feed(struct watch *w)
+{
+	struct wtarget *t;
+
+	while (statewriter_inflight(w->writer) < WATCH_SAVES_MAX &&
+	    (t = TAILQ_FIRST(&w->saveq)) != NULL) {
+		wtarget_save_unqueue(t);
+		/* Notices not taken yet must be on disk first. */
+		if (t->st == NULL || !wtarget_dirty(t) || t->npending > 0 ||
+		    t->saving)
+			continue;
+		wtarget_save_start(t);
+	}
+}
+
+/* Save the state soon (a write in flight is followed by another one when
+ * it is reported, if the state changed meanwhile). */
 static void
 wtarget_save(struct wtarget *t)
 {
-	char err[1024];
-
-	if (statefile_save(t->w->state_dir, t->st, err, sizeof(err)) == -1) {
-		if (!t->save_failing)
-			log_warnx("%s: state not saved: %s (kept in memory; "
-			    "retried every %ds)", t->name, err, WATCH_RETRY);
-		else
-			log_debug("%s: state still not saved: %s", t->name,
-			    err);
-		t->save_failing = 1;
+	if (t->st == NULL || !wtarget_dirty(t) || t->npending > 0 ||
+	    t->saving || t->save_queued)
 		return;
+	TAILQ_INSERT_TAIL(&t->w->saveq, t, save_entry);
+	t->save_queued = 1;
+	watch_save_feed(t->w);
+}
+
+/* Save the state before returning (mark, reset): blocks the loop until
+ * the writer has written it, and what was handed over before it. */
+static void
+wtarget_save_now(struct wtarget *t)
+{
+	struct statewriter *sw = t->w->writer;
+
+	if (t->saving)
+		statewriter_wait(sw);	/* an older text, then maybe ours */
+	if (t->saving)
+		statewriter_wait(sw);
+	else if (t->st != NULL && wtarget_dirty(t) && t->npending == 0) {
+		wtarget_save_unqueue(t);
+		wtarget_save_start(t);
+		statewriter_wait(sw);
 	}
-	if (t->save_failing)
-		log_info("%s: state saved again", t->name);
-	t->save_failing = 0;
-	t->dirty = 0;
+}
+
+/* The writer is done with a text of target `key`. */
+static void
+watch_saved(void *arg, void *key, unsigned long seq, int error,
+    const char *path)
+{
+	struct watch *w = arg;
+	struct wtarget *t = key;
+
+	t->saving = 0;
+	if (error != 0) {
+		if (!t->save_failing)
+			log_warnx("%s: state not saved: %s: %s (kept in memory; "
+			    "retried every %ds)", t->name, path,
+			    strerror(error), WATCH_RETRY);
+		else
+			log_debug("%s: state still not saved: %s: %s", t->name,
+			    path, strerror(error));
+		t->save_failing = 1;
+		/* Tried again by the timer (wtarget_arm). */
+		wtarget_arm(t, time(NULL));
+	} else {
+		t->written = seq;
+		if (t->save_failing)
+			log_info("%s: state saved again", t->name);
+		t->save_failing = 0;
+		wtarget_save(t);	/* when it changed meanwhile */
+	}
+	if (t->removed)
+		wtarget_release(t);
+	watch_save_feed(w);
 }
 
 /* Offer the pending notices to the sink, in order; then save the state
@@ -198,8 +316,7 @@ wtarget_flush(struct wtarget *t)
 		return;
 	}
 	t->submit_failing = 0;
-	if (t->dirty)
-		wtarget_save(t);
+	wtarget_save(t);
 }
 
 /* ---- timers ----------------------------------------------------------- */
@@ -226,8 +343,10 @@ wtarget_arm(struct wtarget *t, time_t now)
 		when = t->next_probe;
 	if (t->next_eval != 0 && (when == 0 || t->next_eval < when))
 		when = t->next_eval;
-	if ((t->dirty || t->npending > 0) &&
-	    (when == 0 || now + WATCH_RETRY < when))
+	/* A save that failed, or notices the sink did not take, are tried
+	 * again; a save under way or waiting its turn is not. */
+	if (((wtarget_dirty(t) && !t->saving && !t->save_queued) ||
+	    t->npending > 0) && (when == 0 || now + WATCH_RETRY < when))
 		when = now + WATCH_RETRY;
 	if (when == 0) {
 		evtimer_del(t->timer);
@@ -282,7 +401,7 @@ wtarget_evaluate(struct wtarget *t, const struct policy_obs *obs, time_t now)
 		t->npending += out.nnotices;
 	}
 	if (out.changed)
-		t->dirty = 1;
+		wtarget_touch(t);
 	t->next_eval = out.next_eval;
 	policy_out_free(&out);
 	wtarget_flush(t);
@@ -324,6 +443,9 @@ wtarget_free(struct wtarget *t)
 	if (t == NULL)
 		return;
 	wtarget_waiters_done(t, WATCH_GONE);
+	wtarget_save_unqueue(t);
+	if (t->saving && t->w->writer != NULL)
+		statewriter_forget(t->w->writer, t);
 	if (t->timer != NULL)
 		event_free(t->timer);
 	state_free(t->st);
@@ -348,8 +470,7 @@ watch_probe_done(struct target_result *res, void *arg)
 	if (t->removed) {
 		log_debug("%s: a probe ended after the target was removed",
 		    t->name);
-		TAILQ_REMOVE(&w->gone, t, entry);
-		wtarget_free(t);
+		wtarget_release(t);
 		goto done;
 	}
 	now = time(NULL);
@@ -398,8 +519,8 @@ watch_wake(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (t->w->stopped || t->st == NULL)
 		return;
-	if ((t->next_eval != 0 && now >= t->next_eval) || t->dirty ||
-	    t->npending > 0)
+	if ((t->next_eval != 0 && now >= t->next_eval) || t->npending > 0 ||
+	    (wtarget_dirty(t) && !t->saving && !t->save_queued))
 		wtarget_evaluate(t, NULL, now);
 	if (!t->queued && !t->probing && now >= t->next_probe) {
 		t->queued = 1;
@@ -434,7 +555,7 @@ wtarget_load(struct wtarget *t, int *loaded)
 		return 1;
 	case STATEFILE_CORRUPT:
 		/* statefile_load logged it; the fresh state replaces it */
-		t->dirty = 1;
+		wtarget_touch(t);
 		return 1;
 	case STATEFILE_ERROR:
 		break;
@@ -475,14 +596,22 @@ wtarget_drop(struct watch *w, struct wtarget *t)
 	if (t->npending > 0)
 		log_warnx("%s: removed with %zu notice%s not taken by the "
 		    "sink", t->name, t->npending, t->npending == 1 ? "" : "s");
-	else if (t->st != NULL && t->dirty)
+	else
 		wtarget_save(t);
 	log_info("%s: no longer watched (its state file is kept)", t->name);
-	if (t->probing) {
-		t->removed = 1;
-		TAILQ_INSERT_TAIL(&w->gone, t, entry);
-	} else
-		wtarget_free(t);
+	t->removed = 1;
+	TAILQ_INSERT_TAIL(&w->gone, t, entry);
+	wtarget_release(t);
+}
+
+/* Free a removed target once no probe and no save of it is under way. */
+static void
+wtarget_release(struct wtarget *t)
+{
+	if (t->probing || t->saving || t->save_queued)
+		return;
+	TAILQ_REMOVE(&t->w->gone, t, entry);
+	wtarget_free(t);
 }
 
 /* ---- the watch -------------------------------------------------------- */
@@ -502,6 +631,8 @@ watch_new(struct event_base *base, struct probe_engine *engine,
 	LIST_INIT(&w->confs);
 	TAILQ_INIT(&w->queue);
 	TAILQ_INIT(&w->gone);
+	TAILQ_INIT(&w->saveq);
+	w->writer = statewriter_new(base, state_dir, watch_saved, w);
 	w->conf = wconf_new(w, cfg);
 	watch_set_running_max(w);
 	w->ntargets = cfg->ntargets;
@@ -626,28 +757,46 @@ watch_stop(struct watch *w)
 		evtimer_del(w->targets[i]->timer);
 }
 
+/* One target at stop: queue its save, or say why it cannot be. */
+static void
+wtarget_save_last(struct wtarget *t)
+{
+	if (t->st == NULL || !wtarget_dirty(t))
+		return;
+	if (t->npending > 0) {
+		log_warnx("%s: %zu notice%s not taken by the sink; the state is "
+		    "not saved, so they are decided again at the next start",
+		    t->name, t->npending, t->npending == 1 ? "" : "s");
+		return;
+	}
+	wtarget_save(t);
+}
+
 size_t
 watch_save_all(struct watch *w)
 {
+	struct wtarget *t;
 	size_t failed = 0;
 
+	for (size_t i = 0; i < w->ntargets; i++)
+		wtarget_save_last(w->targets[i]);
+	TAILQ_FOREACH(t, &w->gone, entry)
+		wtarget_save_last(t);
+	/* Every save is tried once more at most: a failed one is not
+	 * queued again, a written one only if it changed meanwhile. */
+	while (!TAILQ_EMPTY(&w->saveq) ||
+	    statewriter_inflight(w->writer) > 0) {
+		watch_save_feed(w);
+		statewriter_wait(w->writer);
+	}
 	for (size_t i = 0; i < w->ntargets; i++) {
-		struct wtarget *t = w->targets[i];
-
-		if (t->st == NULL || !t->dirty)
-			continue;
-		if (t->npending > 0) {
-			log_warnx("%s: %zu notice%s not taken by the sink; the "
-			    "state is not saved, so they are decided again at "
-			    "the next start", t->name, t->npending,
-			    t->npending == 1 ? "" : "s");
-			failed++;
-			continue;
-		}
-		wtarget_save(t);
-		if (t->dirty)
+		t = w->targets[i];
+		if (t->st != NULL && wtarget_dirty(t))
 			failed++;
 	}
+	TAILQ_FOREACH(t, &w->gone, entry)
+		if (t->st != NULL && wtarget_dirty(t))
+			failed++;
 	return failed;
 }
 
@@ -659,6 +808,9 @@ watch_free(struct watch *w)
 
 	if (w == NULL)
 		return;
+	/* What is still in flight is written; nothing more is reported. */
+	statewriter_free(w->writer);
+	w->writer = NULL;
 	for (size_t i = 0; i < w->ntargets; i++)
 		wtarget_free(w->targets[i]);
 	free(w->targets);
@@ -733,7 +885,7 @@ watch_view(const struct watch *w, size_t index, struct watch_view *v)
 	v->probing = t->probing;
 	v->queued = t->queued;
 	v->failures = t->failures;
-	v->saved = !t->dirty;
+	v->saved = !wtarget_dirty(t);
 	v->probe = t->st != NULL && t->has_probe ? &t->probe : NULL;
 }
 
@@ -819,8 +971,9 @@ watch_mark(struct watch *w, size_t index, enum policy_mark mark,
 		    mark == POLICY_MARK_APPLIED ? "applied" : "issued",
 		    clean != NULL ? ": " : "", clean != NULL ? clean : "");
 		free(clean);
-		t->dirty = 1;
+		wtarget_touch(t);
 		wtarget_evaluate(t, NULL, now);
+		wtarget_save_now(t);
 		wtarget_arm(t, now);
 	}
 	return 0;
@@ -845,9 +998,10 @@ watch_reset(struct watch *w, size_t index, const char *note, time_t now,
 	free(clean);
 	/* The new cycle starts from what the next probe sees, not from the
 	 * old observation. */
-	t->dirty = 1;
+	wtarget_touch(t);
 	t->next_eval = 0;
 	wtarget_flush(t);
+	wtarget_save_now(t);
 	wtarget_probe_soon(t);
 	wtarget_arm(t, now);
 	watch_kick(w);
