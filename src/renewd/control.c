@@ -941,6 +941,10 @@ client_new(struct control *c, int fd)
 		free(cl);
 		return;
 	}
+	/* Before the probes (renewd.h); a loop without priorities (tests)
+	 * has only this one. */
+	(void)bufferevent_priority_set(cl->bev, RENEWD_PRIO_CONTROL);
+	(void)event_priority_set(cl->idle, RENEWD_PRIO_CONTROL);
 	TAILQ_INSERT_TAIL(&c->clients, cl, entry);
 	c->nclients++;
 	bufferevent_setcb(cl->bev, client_read_cb, client_write_cb,
@@ -1195,6 +1199,7 @@ control_make(struct event_base *base, int fd, const char *path,
 		control_free(c);
 		return NULL;
 	}
+	(void)event_priority_set(c->ev_accept, RENEWD_PRIO_CONTROL);
 	log_debug("control socket %s ready", c->path);
 	return c;
 }
