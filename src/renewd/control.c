@@ -221,8 +221,8 @@ control_find(struct client *cl, const char *name, size_t *index)
 static void
 client_stream_start(struct client *cl)
 {
-	evbuffer_add_printf(bufferevent_get_output(cl->bev),
-	    "%s{\"targets\":[", CTLPROTO_OK_PREFIX);
+	evbuffer_add(bufferevent_get_output(cl->bev), CTLPROTO_LIST_PREFIX,
+	    strlen(CTLPROTO_LIST_PREFIX));
 	cl->streaming = 1;
 	cl->next = 0;
 	cl->nwritten = 0;
@@ -253,7 +253,8 @@ client_stream(struct client *cl)
 				cl->next = watch_ntargets(c->watch);
 		}
 		if (cl->next >= watch_ntargets(c->watch)) {
-			evbuffer_add_printf(out, "]}%s", CTLPROTO_OK_SUFFIX);
+			evbuffer_add(out, CTLPROTO_LIST_SUFFIX,
+			    strlen(CTLPROTO_LIST_SUFFIX));
 			cl->streaming = 0;
 			client_done(cl);
 			return;
