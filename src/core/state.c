@@ -114,77 +114,120 @@ state_sent_add(struct cycle *c, const struct sent_notice *n)
 	c->sent[c->nsent++] = *n;
 }
 
+/*
+ * The observations a state keeps are packed: the result, its addresses,
+ * their SAN lists and chains and every string in one allocation, and read
+ * only from then on. A probe result is some 25 allocations; with 100,000
+ * targets their headers and slack cost more than the data.
+ */
+
 static char *
 dup_or_null(const char *s)
 {
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-static void
-subject_copy(struct subject_fields *d, const struct subject_fields *s)
+static size_t
+str_size(const char *s)
 {
-	d->cn = dup_or_null(s->cn);
-	d->ou = dup_or_null(s->ou);
-	d->o = dup_or_null(s->o);
-	d->l = dup_or_null(s->l);
-	d->st = dup_or_null(s->st);
-	d->c = dup_or_null(s->c);
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+static char *
+pack_str(char **at, const char *s)
+{
+	size_t n = str_size(s);
+	char *p = *at;
+
+	if (s == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	*at += n;
+	return p;
+}
+
+static size_t
+subject_size(const struct subject_fields *f)
+{
+	return str_size(f->cn) + str_size(f->ou) + str_size(f->o) +
+	    str_size(f->l) + str_size(f->st) + str_size(f->c);
 }
 
 static void
-subject_release(struct subject_fields *s)
+subject_pack(struct subject_fields *d, const struct subject_fields *s,
+    char **at)
 {
-	free(s->cn);
-	free(s->ou);
-	free(s->o);
-	free(s->l);
-	free(s->st);
-	free(s->c);
+	d->cn = pack_str(at, s->cn);
+	d->ou = pack_str(at, s->ou);
+	d->o = pack_str(at, s->o);
+	d->l = pack_str(at, s->l);
+	d->st = pack_str(at, s->st);
+	d->c = pack_str(at, s->c);
 }
 
+/* Free a result whose every part is allocated on its own. */
 static void
-cert_release(struct cert_obs *c)
-{
-	subject_release(&c->subject);
-	strlist_free(&c->san);
-	free(c->issuer);
-	free(c->serial);
-	free(c->sig_alg);
-	for (size_t i = 0; i < c->nchain; i++) {
-		free(c->chain[i].subject);
-		free(c->chain[i].issuer);
-	}
-	free(c->chain);
-	free(c->verify_error);
-}
-
-void
-state_result_free(struct target_result *r)
+result_tree_free(struct target_result *r)
 {
 	if (r == NULL)
 		return;
 	for (size_t i = 0; i < r->naddrs; i++) {
 		free(r->addrs[i].error);
 		if (r->addrs[i].has_cert)
-			cert_release(&r->addrs[i].cert);
+			cert_obs_free(&r->addrs[i].cert);
 	}
 	free(r->addrs);
 	free(r->error);
 	free(r);
 }
 
+void
+state_result_free(struct target_result *r)
+{
+	free(r);	/* packed: one block */
+}
+
 struct target_result *
 state_result_copy(const struct target_result *s)
 {
-	struct target_result *r = xcalloc(1, sizeof(*r));
+	struct target_result *r;
+	size_t size, strings = str_size(s->error);
+	char *p, *str;
+
+	/* the structures (every size a multiple of 8), then the strings */
+	size = sizeof(*r) + s->naddrs * sizeof(*r->addrs);
+	for (size_t i = 0; i < s->naddrs; i++) {
+		const struct addr_result *sa = &s->addrs[i];
+		const struct cert_obs *sc = &sa->cert;
+
+		strings += str_size(sa->error);
+		if (!sa->has_cert)
+			continue;
+		size += sc->san.n * sizeof(*sc->san.v) +
+		    sc->nchain * sizeof(*sc->chain);
+		strings += subject_size(&sc->subject) + str_size(sc->issuer) +
+		    str_size(sc->serial) + str_size(sc->sig_alg) +
+		    str_size(sc->verify_error);
+		for (size_t j = 0; j < sc->san.n; j++)
+			strings += str_size(sc->san.v[j]);
+		for (size_t j = 0; j < sc->nchain; j++)
+			strings += str_size(sc->chain[j].subject) +
+			    str_size(sc->chain[j].issuer);
+	}
+	p = xcalloc(1, size + strings);
+	r = (struct target_result *)(void *)p;
+	str = p + size;
+	p += sizeof(*r);
 
 	r->conf = s->conf;
 	r->started = s->started;
-	r->error = dup_or_null(s->error);
+	r->error = pack_str(&str, s->error);
 	r->problems = s->problems;
-	if (s->naddrs > 0)
-		r->addrs = xcalloc(s->naddrs, sizeof(*r->addrs));
 	r->naddrs = s->naddrs;
+	if (s->naddrs > 0) {
+		r->addrs = (struct addr_result *)(void *)p;
+		p += s->naddrs * sizeof(*r->addrs);
+	}
 	for (size_t i = 0; i < s->naddrs; i++) {
 		const struct addr_result *sa = &s->addrs[i];
 		struct addr_result *a = &r->addrs[i];
@@ -194,35 +237,44 @@ state_result_copy(const struct target_result *s)
 		memcpy(a->address, sa->address, sizeof(a->address));
 		a->address[sizeof(a->address) - 1] = '\0';
 		a->ok = sa->ok;
-		a->error = dup_or_null(sa->error);
+		a->error = pack_str(&str, sa->error);
 		memcpy(a->tls_version, sa->tls_version, sizeof(a->tls_version));
 		a->tls_version[sizeof(a->tls_version) - 1] = '\0';
 		a->duration_ms = sa->duration_ms;
 		a->has_cert = sa->has_cert;
 		if (!sa->has_cert)
 			continue;
-		subject_copy(&c->subject, &sc->subject);
-		strlist_copy(&c->san, &sc->san);
-		c->issuer = dup_or_null(sc->issuer);
-		c->serial = dup_or_null(sc->serial);
+		subject_pack(&c->subject, &sc->subject, &str);
+		if (sc->san.n > 0) {
+			c->san.v = (char **)(void *)p;
+			p += sc->san.n * sizeof(*c->san.v);
+		}
+		c->san.n = c->san.cap = sc->san.n;
+		for (size_t j = 0; j < sc->san.n; j++)
+			c->san.v[j] = pack_str(&str, sc->san.v[j]);
+		c->issuer = pack_str(&str, sc->issuer);
+		c->serial = pack_str(&str, sc->serial);
 		memcpy(c->sha256, sc->sha256, sizeof(c->sha256));
 		c->sha256[sizeof(c->sha256) - 1] = '\0';
 		memcpy(c->key, sc->key, sizeof(c->key));
 		c->key[sizeof(c->key) - 1] = '\0';
 		c->key_bits = sc->key_bits;
-		c->sig_alg = dup_or_null(sc->sig_alg);
+		c->sig_alg = pack_str(&str, sc->sig_alg);
 		c->not_before = sc->not_before;
 		c->not_after = sc->not_after;
-		if (sc->nchain > 0)
-			c->chain = xcalloc(sc->nchain, sizeof(*c->chain));
+		if (sc->nchain > 0) {
+			c->chain = (struct chain_cert *)(void *)p;
+			p += sc->nchain * sizeof(*c->chain);
+		}
 		c->nchain = sc->nchain;
 		for (size_t j = 0; j < sc->nchain; j++) {
-			c->chain[j].subject = dup_or_null(sc->chain[j].subject);
-			c->chain[j].issuer = dup_or_null(sc->chain[j].issuer);
+			c->chain[j].subject = pack_str(&str,
+			    sc->chain[j].subject);
+			c->chain[j].issuer = pack_str(&str, sc->chain[j].issuer);
 			c->chain[j].not_after = sc->chain[j].not_after;
 		}
 		c->verify_ok = sc->verify_ok;
-		c->verify_error = dup_or_null(sc->verify_error);
+		c->verify_error = pack_str(&str, sc->verify_error);
 		c->names_ok = sc->names_ok;
 		c->problems = sc->problems;
 	}
@@ -879,14 +931,14 @@ dec_cert(struct dec *d, json_t *o, const char *path, struct cert_obs *c)
 	return 0;
 }
 
+static int	dec_observation_tree(struct dec *, json_t *, const char *,
+		    struct target_result *);
+
 static int
 dec_observation(struct dec *d, json_t *o, struct target_result **out)
 {
 	const char *path = "observation";
 	struct target_result *r;
-	char sub[256];
-	json_int_t n;
-	json_t *addrs;
 
 	*out = NULL;
 	if (json_is_null(o))
@@ -894,7 +946,24 @@ dec_observation(struct dec *d, json_t *o, struct target_result **out)
 	if (dec_object(d, o, path) == -1)
 		return -1;
 	r = xcalloc(1, sizeof(*r));
-	*out = r;
+	if (dec_observation_tree(d, o, path, r) == -1) {
+		result_tree_free(r);
+		return -1;
+	}
+	*out = state_result_copy(r);
+	result_tree_free(r);
+	return 0;
+}
+
+/* The observation's members into r, every part allocated on its own. */
+static int
+dec_observation_tree(struct dec *d, json_t *o, const char *path,
+    struct target_result *r)
+{
+	char sub[256];
+	json_int_t n;
+	json_t *addrs;
+
 	if (dec_time(d, o, path, "at", 0, &r->started) == -1 ||
 	    dec_strdup(d, o, path, "error", &r->error) == -1 ||
 	    dec_int(d, o, path, "problems", 0, (1 << PROB_COUNT) - 1, &n) == -1)
