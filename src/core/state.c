@@ -31,6 +31,7 @@
  * every known key must be present with the right type and range.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@
 #include <jansson.h>
 
 #include "calendar.h"
+#include "intern.h"
 #include "jsonutil.h"
 #include "state.h"
 #include "util.h"
@@ -115,10 +117,12 @@ state_sent_add(struct cycle *c, const struct sent_notice *n)
 }
 
 /*
- * The observations a state keeps are packed: the result, its addresses,
- * their SAN lists and chains and every string in one allocation, and read
- * only from then on. A probe result is some 25 allocations; with 100,000
- * targets their headers and slack cost more than the data.
+ * The observations a state keeps are packed: the result, its addresses and
+ * their SAN lists and chains in one allocation, every string shared with
+ * the other targets' (intern.h), and read only from then on. A probe
+ * result is some 25 allocations; with 100,000 targets their headers and
+ * slack, and the same issuer and chain text over and over, cost more than
+ * the rest.
  */
 
 static char *
@@ -127,42 +131,32 @@ dup_or_null(const char *s)
 	return s != NULL ? xstrdup(s) : NULL;
 }
 
-static size_t
-str_size(const char *s)
-{
-	return s != NULL ? strlen(s) + 1 : 0;
-}
-
 static char *
-pack_str(char **at, const char *s)
+shared(const char *s)
 {
-	size_t n = str_size(s);
-	char *p = *at;
-
-	if (s == NULL)
-		return NULL;
-	memcpy(p, s, n);
-	*at += n;
-	return p;
-}
-
-static size_t
-subject_size(const struct subject_fields *f)
-{
-	return str_size(f->cn) + str_size(f->ou) + str_size(f->o) +
-	    str_size(f->l) + str_size(f->st) + str_size(f->c);
+	return (char *)(uintptr_t)intern_get(s);
 }
 
 static void
-subject_pack(struct subject_fields *d, const struct subject_fields *s,
-    char **at)
+subject_share(struct subject_fields *d, const struct subject_fields *s)
 {
-	d->cn = pack_str(at, s->cn);
-	d->ou = pack_str(at, s->ou);
-	d->o = pack_str(at, s->o);
-	d->l = pack_str(at, s->l);
-	d->st = pack_str(at, s->st);
-	d->c = pack_str(at, s->c);
+	d->cn = shared(s->cn);
+	d->ou = shared(s->ou);
+	d->o = shared(s->o);
+	d->l = shared(s->l);
+	d->st = shared(s->st);
+	d->c = shared(s->c);
+}
+
+static void
+subject_unshare(const struct subject_fields *f)
+{
+	intern_put(f->cn);
+	intern_put(f->ou);
+	intern_put(f->o);
+	intern_put(f->l);
+	intern_put(f->st);
+	intern_put(f->c);
 }
 
 /* Free a result whose every part is allocated on its own. */
@@ -184,44 +178,54 @@ result_tree_free(struct target_result *r)
 void
 state_result_free(struct target_result *r)
 {
-	free(r);	/* packed: one block */
+	if (r == NULL)
+		return;
+	intern_put(r->error);
+	for (size_t i = 0; i < r->naddrs; i++) {
+		const struct addr_result *a = &r->addrs[i];
+		const struct cert_obs *c = &a->cert;
+
+		intern_put(a->error);
+		if (!a->has_cert)
+			continue;
+		subject_unshare(&c->subject);
+		for (size_t j = 0; j < c->san.n; j++)
+			intern_put(c->san.v[j]);
+		intern_put(c->issuer);
+		intern_put(c->serial);
+		intern_put(c->sig_alg);
+		for (size_t j = 0; j < c->nchain; j++) {
+			intern_put(c->chain[j].subject);
+			intern_put(c->chain[j].issuer);
+		}
+		intern_put(c->verify_error);
+	}
+	free(r);	/* the rest is one block */
 }
 
 struct target_result *
 state_result_copy(const struct target_result *s)
 {
 	struct target_result *r;
-	size_t size, strings = str_size(s->error);
-	char *p, *str;
+	size_t size;
+	char *p;
 
-	/* the structures (every size a multiple of 8), then the strings */
+	/* every size is a multiple of 8: each part stays aligned */
 	size = sizeof(*r) + s->naddrs * sizeof(*r->addrs);
 	for (size_t i = 0; i < s->naddrs; i++) {
-		const struct addr_result *sa = &s->addrs[i];
-		const struct cert_obs *sc = &sa->cert;
+		const struct cert_obs *sc = &s->addrs[i].cert;
 
-		strings += str_size(sa->error);
-		if (!sa->has_cert)
-			continue;
-		size += sc->san.n * sizeof(*sc->san.v) +
-		    sc->nchain * sizeof(*sc->chain);
-		strings += subject_size(&sc->subject) + str_size(sc->issuer) +
-		    str_size(sc->serial) + str_size(sc->sig_alg) +
-		    str_size(sc->verify_error);
-		for (size_t j = 0; j < sc->san.n; j++)
-			strings += str_size(sc->san.v[j]);
-		for (size_t j = 0; j < sc->nchain; j++)
-			strings += str_size(sc->chain[j].subject) +
-			    str_size(sc->chain[j].issuer);
+		if (s->addrs[i].has_cert)
+			size += sc->san.n * sizeof(*sc->san.v) +
+			    sc->nchain * sizeof(*sc->chain);
 	}
-	p = xcalloc(1, size + strings);
+	p = xcalloc(1, size);
 	r = (struct target_result *)(void *)p;
-	str = p + size;
 	p += sizeof(*r);
 
 	r->conf = s->conf;
 	r->started = s->started;
-	r->error = pack_str(&str, s->error);
+	r->error = shared(s->error);
 	r->problems = s->problems;
 	r->naddrs = s->naddrs;
 	if (s->naddrs > 0) {
@@ -237,29 +241,29 @@ state_result_copy(const struct target_result *s)
 		memcpy(a->address, sa->address, sizeof(a->address));
 		a->address[sizeof(a->address) - 1] = '\0';
 		a->ok = sa->ok;
-		a->error = pack_str(&str, sa->error);
+		a->error = shared(sa->error);
 		memcpy(a->tls_version, sa->tls_version, sizeof(a->tls_version));
 		a->tls_version[sizeof(a->tls_version) - 1] = '\0';
 		a->duration_ms = sa->duration_ms;
 		a->has_cert = sa->has_cert;
 		if (!sa->has_cert)
 			continue;
-		subject_pack(&c->subject, &sc->subject, &str);
+		subject_share(&c->subject, &sc->subject);
 		if (sc->san.n > 0) {
 			c->san.v = (char **)(void *)p;
 			p += sc->san.n * sizeof(*c->san.v);
 		}
 		c->san.n = c->san.cap = sc->san.n;
 		for (size_t j = 0; j < sc->san.n; j++)
-			c->san.v[j] = pack_str(&str, sc->san.v[j]);
-		c->issuer = pack_str(&str, sc->issuer);
-		c->serial = pack_str(&str, sc->serial);
+			c->san.v[j] = shared(sc->san.v[j]);
+		c->issuer = shared(sc->issuer);
+		c->serial = shared(sc->serial);
 		memcpy(c->sha256, sc->sha256, sizeof(c->sha256));
 		c->sha256[sizeof(c->sha256) - 1] = '\0';
 		memcpy(c->key, sc->key, sizeof(c->key));
 		c->key[sizeof(c->key) - 1] = '\0';
 		c->key_bits = sc->key_bits;
-		c->sig_alg = pack_str(&str, sc->sig_alg);
+		c->sig_alg = shared(sc->sig_alg);
 		c->not_before = sc->not_before;
 		c->not_after = sc->not_after;
 		if (sc->nchain > 0) {
@@ -268,13 +272,12 @@ state_result_copy(const struct target_result *s)
 		}
 		c->nchain = sc->nchain;
 		for (size_t j = 0; j < sc->nchain; j++) {
-			c->chain[j].subject = pack_str(&str,
-			    sc->chain[j].subject);
-			c->chain[j].issuer = pack_str(&str, sc->chain[j].issuer);
+			c->chain[j].subject = shared(sc->chain[j].subject);
+			c->chain[j].issuer = shared(sc->chain[j].issuer);
 			c->chain[j].not_after = sc->chain[j].not_after;
 		}
 		c->verify_ok = sc->verify_ok;
-		c->verify_error = pack_str(&str, sc->verify_error);
+		c->verify_error = shared(sc->verify_error);
 		c->names_ok = sc->names_ok;
 		c->problems = sc->problems;
 	}
@@ -535,7 +538,18 @@ dec_fail(struct dec *d, const char *path, const char *fmt, ...)
 static void
 path_join(char *buf, size_t len, const char *path, const char *key)
 {
-	snprintf(buf, len, "%s%s%s", path, *path != '\0' ? "." : "", key);
+	size_t n;
+
+	/* Without snprintf: this runs for every member of every state file
+	 * read at start-up. */
+	if ((n = rd_strlcpy(buf, path, len)) >= len)
+		return;
+	if (n > 0 && n + 1 < len) {
+		buf[n++] = '.';
+		buf[n] = '\0';
+	}
+	if (n < len)
+		rd_strlcpy(buf + n, key, len - n);
 }
 
 /* The member `key` of `obj`, which must exist. */
