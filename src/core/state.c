@@ -46,12 +46,21 @@
 
 /* --- plain data ---------------------------------------------------------- */
 
+/* Text held through intern.h: the name, history notes and the strings of
+ * the observation. Not to be changed or freed but with intern_put(). */
+static char *
+shared(const char *s)
+{
+	return (char *)(uintptr_t)intern_get(s);
+}
+
 struct target_state *
 state_new(const char *target)
 {
 	struct target_state *st = xcalloc(1, sizeof(*st));
 
-	st->target = xstrdup(target);
+	/* shared with the daemon's own copy of the name (intern.h) */
+	st->target = shared(target);
 	return st;
 }
 
@@ -66,7 +75,7 @@ static void
 state_history_free(struct target_state *st)
 {
 	for (size_t i = 0; i < st->nhistory; i++)
-		free(st->history[i].note);
+		intern_put(st->history[i].note);
 	free(st->history);
 	st->history = NULL;
 	st->nhistory = 0;
@@ -77,7 +86,7 @@ state_free(struct target_state *st)
 {
 	if (st == NULL)
 		return;
-	free(st->target);
+	intern_put(st->target);
 	state_cycle_clear(&st->cycle);
 	free(st->last_error);
 	state_result_free(st->observation);
@@ -92,7 +101,7 @@ state_history_add(struct target_state *st, time_t at, const char *event,
 	struct state_event *e;
 
 	if (st->nhistory == STATE_HISTORY_MAX) {
-		free(st->history[0].note);
+		intern_put(st->history[0].note);
 		memmove(st->history, st->history + 1,
 		    (st->nhistory - 1) * sizeof(*st->history));
 		st->nhistory--;
@@ -102,7 +111,8 @@ state_history_add(struct target_state *st, time_t at, const char *event,
 	e = &st->history[st->nhistory++];
 	e->at = at;
 	rd_strlcpy(e->event, event, sizeof(e->event));
-	e->note = xstrdup(note != NULL ? note : "");
+	/* many targets have the same lines (one certificate, one deadline) */
+	e->note = shared(note != NULL ? note : "");
 }
 
 void
@@ -129,12 +139,6 @@ static char *
 dup_or_null(const char *s)
 {
 	return s != NULL ? xstrdup(s) : NULL;
-}
-
-static char *
-shared(const char *s)
-{
-	return (char *)(uintptr_t)intern_get(s);
 }
 
 static void
@@ -1048,7 +1052,7 @@ dec_history(struct dec *d, json_t *root, struct target_state *st)
 			snprintf(sub, sizeof(sub), "%s.event", ep);
 			return dec_fail(d, sub, "not an event word");
 		}
-		ev->note = xstrdup(s);
+		ev->note = shared(s);
 	}
 	return 0;
 }

@@ -44,6 +44,7 @@
 #include <event2/event.h>
 
 #include "calendar.h"
+#include "intern.h"
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
@@ -70,7 +71,8 @@ struct wconf {
 
 struct wtarget {
 	struct watch		*w;
-	char			*name;
+	const char		*name;		/* intern.h: shared with the
+						 * state's */
 	const struct target_conf *tc;		/* in w->conf's config */
 	struct target_state	*st;		/* NULL: its file could not be
 						 * read; not watched */
@@ -451,7 +453,7 @@ wtarget_free(struct wtarget *t)
 	state_free(t->st);
 	metrics_probe_free(&t->probe);
 	free(t->pending);
-	free(t->name);
+	intern_put(t->name);
 	free(t);
 }
 
@@ -573,7 +575,7 @@ wtarget_new(struct watch *w, const struct target_conf *tc, time_t now)
 
 	t->w = w;
 	t->tc = tc;
-	t->name = xstrdup(tc->name);
+	t->name = intern_get(tc->name);
 	TAILQ_INIT(&t->waiters);
 	if ((t->timer = evtimer_new(w->base, watch_wake, t)) == NULL)
 		fatalx("%s: cannot make a timer", __func__);
