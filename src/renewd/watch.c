@@ -3,10 +3,12 @@
  * policy makes of each probe and of the passing time, handing the notices
  * to the sink, and keeping the state file up to date.
  *
- * TIMERS. Each target has one libevent timer, set to the earlier of its
- * next probe and its next policy evaluation (libevent keeps timers in a
- * min-heap: adding, firing and removing one is O(log n), and nothing walks
- * all targets). A probe that falls due goes into a FIFO; at most
+ * TIMERS. Each target has one timer, set to the earlier of its next probe
+ * and its next policy evaluation: a node in one min-heap (timeheap.h:
+ * setting, firing and removing one is O(log n), and nothing walks all
+ * targets) under a single libevent timer for the earliest, which wakes at
+ * most WATCH_WAKE_MAX targets per callback so that renewctl gets its turn
+ * when 100,000 fall due at once. A probe that falls due goes into a FIFO; at most
  * `running_max` probes are handed to the engine at once, so 100,000
  * targets due at start-up cost a queue entry each, not a pending probe.
  *
@@ -36,6 +38,7 @@
  */
 #include <sys/queue.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,7 @@
 #include "schedule.h"
 #include "state.h"
 #include "statewriter.h"
+#include "timeheap.h"
 #include "util.h"
 
 #define WATCH_RETRY		60	/* seconds before a failed save or
@@ -61,6 +65,7 @@
 #define WATCH_RUNNING_PER_CONN	4	/* ... per allowed connection */
 #define WATCH_SAVES_MAX		(2 * STATEWRITER_BATCH)	/* handed to the
 					 * writer at once */
+#define WATCH_WAKE_MAX		64	/* targets woken per callback */
 
 struct wconf {
 	struct config		*cfg;
@@ -76,7 +81,7 @@ struct wtarget {
 	const struct target_conf *tc;		/* in w->conf's config */
 	struct target_state	*st;		/* NULL: its file could not be
 						 * read; not watched */
-	struct event		*timer;
+	struct timeheap_node	 timer;		/* in w->timers */
 	time_t			 next_probe;
 	time_t			 next_eval;	/* 0: after the next probe */
 	unsigned		 failures;	/* failed probes in a row */
@@ -118,6 +123,9 @@ struct watch {
 						 * not over */
 	struct wtarget_list	 saveq;		/* to hand to the writer */
 	struct statewriter	*writer;
+	struct timeheap		 timers;	/* every target's */
+	struct event		*ev_timers;	/* at the earliest */
+	time_t			 timers_at;	/* ev_timers set for; 0: not */
 	size_t			 running;
 	size_t			 running_max;
 	int			 stopped;
@@ -135,7 +143,7 @@ struct watch_waiter {
 	TAILQ_ENTRY(watch_waiter) entry;
 };
 
-static void	watch_wake(evutil_socket_t, short, void *);
+static void	watch_wake(struct wtarget *);
 static void	watch_probe_done(struct target_result *, void *);
 static void	wtarget_waiters_done(struct wtarget *, int);
 static void	wtarget_arm(struct wtarget *, time_t);
@@ -330,15 +338,65 @@ wtarget_renewing(const struct wtarget *t)
 	    t->st->cycle.state == CYCLE_ISSUED);
 }
 
+/* Set the libevent timer to the earliest target's time. */
+static void
+watch_timers_arm(struct watch *w, time_t now)
+{
+	struct timeheap_node *top = timeheap_top(&w->timers);
+	struct timeval tv;
+
+	if (top == NULL) {
+		evtimer_del(w->ev_timers);
+		w->timers_at = 0;
+		return;
+	}
+	if (top->due == w->timers_at)
+		return;
+	tv.tv_sec = top->due > now ? top->due - now : 0;
+	tv.tv_usec = 0;
+	if (evtimer_add(w->ev_timers, &tv) == -1) {
+		log_warnx("cannot set a timer");
+		return;
+	}
+	w->timers_at = top->due;
+}
+
+static void
+wtarget_timer_del(struct wtarget *t)
+{
+	timeheap_del(&t->w->timers, &t->timer);
+}
+
+/* Wake the targets whose time has come, WATCH_WAKE_MAX at a time. */
+static void
+watch_timers_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct watch *w = arg;
+	struct timeheap_node *top;
+	time_t now = time(NULL);
+
+	(void)fd;
+	(void)what;
+	w->timers_at = 0;
+	for (int i = 0; i < WATCH_WAKE_MAX &&
+	    (top = timeheap_top(&w->timers)) != NULL && top->due <= now; i++) {
+		struct wtarget *t = (struct wtarget *)(void *)((char *)top -
+		    offsetof(struct wtarget, timer));
+
+		timeheap_del(&w->timers, top);
+		watch_wake(t);
+	}
+	watch_timers_arm(w, now);
+}
+
 /* Set the timer to the earliest thing to do. */
 static void
 wtarget_arm(struct wtarget *t, time_t now)
 {
-	struct timeval tv;
 	time_t when = 0;
 
 	if (t->w->stopped || t->st == NULL || t->removed) {
-		evtimer_del(t->timer);
+		wtarget_timer_del(t);
 		return;
 	}
 	if (!t->queued && !t->probing)
@@ -351,13 +409,11 @@ wtarget_arm(struct wtarget *t, time_t now)
 	    t->npending > 0) && (when == 0 || now + WATCH_RETRY < when))
 		when = now + WATCH_RETRY;
 	if (when == 0) {
-		evtimer_del(t->timer);
+		wtarget_timer_del(t);
 		return;
 	}
-	tv.tv_sec = when > now ? when - now : 0;
-	tv.tv_usec = 0;
-	if (evtimer_add(t->timer, &tv) == -1)
-		log_warnx("%s: cannot set a timer", t->name);
+	timeheap_set(&t->w->timers, &t->timer, when);
+	watch_timers_arm(t->w, now);
 }
 
 /* The first probe and evaluation after the state was loaded. */
@@ -448,8 +504,7 @@ wtarget_free(struct wtarget *t)
 	wtarget_save_unqueue(t);
 	if (t->saving && t->w->writer != NULL)
 		statewriter_forget(t->w->writer, t);
-	if (t->timer != NULL)
-		event_free(t->timer);
+	wtarget_timer_del(t);
 	state_free(t->st);
 	metrics_probe_free(&t->probe);
 	free(t->pending);
@@ -512,13 +567,10 @@ done:
 }
 
 static void
-watch_wake(evutil_socket_t fd, short what, void *arg)
+watch_wake(struct wtarget *t)
 {
-	struct wtarget *t = arg;
 	time_t now = time(NULL);
 
-	(void)fd;
-	(void)what;
 	if (t->w->stopped || t->st == NULL)
 		return;
 	if ((t->next_eval != 0 && now >= t->next_eval) || t->npending > 0 ||
@@ -577,8 +629,7 @@ wtarget_new(struct watch *w, const struct target_conf *tc, time_t now)
 	t->tc = tc;
 	t->name = intern_get(tc->name);
 	TAILQ_INIT(&t->waiters);
-	if ((t->timer = evtimer_new(w->base, watch_wake, t)) == NULL)
-		fatalx("%s: cannot make a timer", __func__);
+	t->timer.idx = TIMEHEAP_NONE;
 	if (wtarget_load(t, &loaded))
 		wtarget_schedule_first(t, now, loaded);
 	return t;
@@ -592,7 +643,7 @@ wtarget_drop(struct watch *w, struct wtarget *t)
 		TAILQ_REMOVE(&w->queue, t, entry);
 		t->queued = 0;
 	}
-	evtimer_del(t->timer);
+	wtarget_timer_del(t);
 	t->again = 0;
 	wtarget_waiters_done(t, WATCH_GONE);
 	if (t->npending > 0)
@@ -635,6 +686,8 @@ watch_new(struct event_base *base, struct probe_engine *engine,
 	TAILQ_INIT(&w->gone);
 	TAILQ_INIT(&w->saveq);
 	w->writer = statewriter_new(base, state_dir, watch_saved, w);
+	if ((w->ev_timers = evtimer_new(base, watch_timers_fire, w)) == NULL)
+		fatalx("%s: cannot make a timer", __func__);
 	w->conf = wconf_new(w, cfg);
 	watch_set_running_max(w);
 	w->ntargets = cfg->ntargets;
@@ -755,8 +808,9 @@ watch_stop(struct watch *w)
 		TAILQ_REMOVE(&w->queue, t, entry);
 		t->queued = 0;
 	}
-	for (size_t i = 0; i < w->ntargets; i++)
-		evtimer_del(w->targets[i]->timer);
+	timeheap_clear(&w->timers);
+	evtimer_del(w->ev_timers);
+	w->timers_at = 0;
 }
 
 /* One target at stop: queue its save, or say why it cannot be. */
@@ -826,6 +880,8 @@ watch_free(struct watch *w)
 		config_free(wc->cfg);
 		free(wc);
 	}
+	timeheap_clear(&w->timers);
+	event_free(w->ev_timers);
 	free(w->state_dir);
 	free(w);
 }
