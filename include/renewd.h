@@ -112,7 +112,11 @@ struct watch_view {
 	int			 queued;
 	unsigned		 failures;	/* failed probes in a row */
 	int			 saved;		/* the state file is up to date */
-	const struct metrics_probe *probe;	/* the last probe, or NULL */
+	const struct metrics_probe *probe;	/* the last probe when it
+						 * failed, or NULL */
+	const struct target_result *probe_result; /* the last probe when it
+						 * succeeded (the observation),
+						 * or NULL */
 };
 unsigned long	 watch_generation(const struct watch *);
 int		 watch_find(const struct watch *, const char *name,

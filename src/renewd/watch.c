@@ -98,7 +98,9 @@ struct wtarget {
 	struct wconf		*probe_conf;	/* the running probe's config */
 	struct policy_notice	*pending;	/* not yet taken by the sink */
 	size_t			 npending;
-	struct metrics_probe	 probe;		/* the last probe (metrics) */
+	/* the last probe for the metrics, when it failed (a successful one
+	 * is the state's observation: not kept twice) */
+	struct metrics_probe	 probe;
 	int			 has_probe;
 	TAILQ_ENTRY(wtarget)	 entry;		/* w->queue or w->gone */
 	TAILQ_ENTRY(wtarget)	 save_entry;	/* w->saveq */
@@ -534,8 +536,11 @@ watch_probe_done(struct target_result *res, void *arg)
 	policy_observation_from_result(res, &obs);
 	metrics_count_probe(obs.ok);
 	metrics_probe_free(&t->probe);
-	metrics_probe_from_result(&t->probe, res);
-	t->has_probe = 1;
+	t->has_probe = 0;
+	if (!obs.ok) {
+		metrics_probe_from_result(&t->probe, res);
+		t->has_probe = 1;
+	}
 	if (obs.ok) {
 		char na[32];
 
@@ -596,14 +601,10 @@ wtarget_load(struct wtarget *t, int *loaded)
 	switch (statefile_load(t->w->state_dir, t->name, &t->st, err,
 	    sizeof(err))) {
 	case STATEFILE_LOADED:
-		*loaded = 1;
 		/* The saved observation is the last probe when that one
-		 * succeeded: its figures stand until the next probe. */
-		if (t->st->last_probe_ok && t->st->observation != NULL) {
-			metrics_probe_from_result(&t->probe,
-			    t->st->observation);
-			t->has_probe = 1;
-		}
+		 * succeeded: its figures stand until the next probe (see
+		 * watch_view). */
+		*loaded = 1;
 		return 1;
 	case STATEFILE_NEW:
 		return 1;
@@ -945,6 +946,8 @@ watch_view(const struct watch *w, size_t index, struct watch_view *v)
 	v->failures = t->failures;
 	v->saved = !wtarget_dirty(t);
 	v->probe = t->st != NULL && t->has_probe ? &t->probe : NULL;
+	if (v->probe == NULL && t->st != NULL && t->st->last_probe_ok)
+		v->probe_result = t->st->observation;
 }
 
 /* Put the target at the head of the probe queue (or probe it again once
