@@ -135,24 +135,25 @@ statewriter_main(void *arg)
 	return NULL;
 }
 
-/* Report every written job on the loop. */
+/* Report every written job on the loop, one at a time: a callback may
+ * put new jobs or forget keys whose reports are still to come. */
 static void
 statewriter_report(struct statewriter *sw)
 {
-	struct swjob_list done;
 	struct swjob *j;
 	char drain[64];
 
 	while (read(sw->pipe[0], drain, sizeof(drain)) > 0)
 		;
-	TAILQ_INIT(&done);
-	pthread_mutex_lock(&sw->mu);
-	sw->notified = 0;
-	TAILQ_CONCAT(&done, &sw->done, entry);
-	pthread_mutex_unlock(&sw->mu);
-	/* The callback may put new jobs: they go on the queue, not here. */
-	while ((j = TAILQ_FIRST(&done)) != NULL) {
-		TAILQ_REMOVE(&done, j, entry);
+	for (;;) {
+		pthread_mutex_lock(&sw->mu);
+		if ((j = TAILQ_FIRST(&sw->done)) != NULL)
+			TAILQ_REMOVE(&sw->done, j, entry);
+		else
+			sw->notified = 0;
+		pthread_mutex_unlock(&sw->mu);
+		if (j == NULL)
+			break;
 		sw->inflight--;
 		if (j->key != NULL)
 			sw->done_cb(sw->arg, j->key, j->seq, j->error, j->path);
