@@ -135,6 +135,37 @@ char		*ctlproto_error(enum ctlproto_error, const char *message);
  * suffix. */
 #define CTLPROTO_OK_PREFIX	"{\"v\":1,\"ok\":true,\"result\":"
 #define CTLPROTO_OK_SUFFIX	"}\n"
+/* A list of targets (status, probe), as the daemon writes it: the prefix,
+ * the targets' objects separated by commas, the suffix. */
+#define CTLPROTO_LIST_PREFIX	CTLPROTO_OK_PREFIX "{\"targets\":["
+#define CTLPROTO_LIST_SUFFIX	"]}" CTLPROTO_OK_SUFFIX
+
+/*
+ * Reading such a list as it arrives, one target at a time, so that a
+ * client holds one target's text, not the whole answer.
+ *
+ * ctlproto_list_start(): 1 when `p` (the first `len` bytes of the answer)
+ * begins with CTLPROTO_LIST_PREFIX, 0 when it does not (an error, or
+ * another form: read the whole line), -1 when more bytes are needed to
+ * tell.
+ *
+ * ctlproto_list_next(): `p` holds the `len` bytes that follow the prefix
+ * or the last item returned (`nitems` so far). CTLLIST_ITEM: one target's
+ * object is p[*start, *end); CTLLIST_END: the list's suffix, *end bytes
+ * (the answer is complete); CTLLIST_MORE: read more, then call again with
+ * the same bytes at the front; CTLLIST_BAD: not a list of objects.
+ * Strings are skipped as JSON escapes them; the objects themselves are not
+ * checked (decode each one).
+ */
+enum ctlproto_list_rc {
+	CTLLIST_ITEM,
+	CTLLIST_END,
+	CTLLIST_MORE,
+	CTLLIST_BAD,
+};
+int		 ctlproto_list_start(const char *p, size_t len);
+enum ctlproto_list_rc ctlproto_list_next(const char *p, size_t len,
+		    size_t nitems, size_t *start, size_t *end);
 
 /* A decoded response. */
 struct ctlproto_response {

@@ -25,4 +25,23 @@ int	 file_sync_parent(const char *path);
 int	 file_create_now(const char *path, const void *data, size_t len,
 	    unsigned int mode);
 
+/*
+ * Replace several files of directory `dir` (every path is in it), each
+ * atomically: temp files beside them, made durable (fsync each; one
+ * syncfs() from FILE_BATCH_SYNCFS items on), renamed in order, then one
+ * fsync of the directory. Each item's `error` gets 0 or the errno of its
+ * failure; a failed item's old file is untouched (or, when only the
+ * directory's fsync failed, already replaced but not known to be durable).
+ * Two items must not name the same file.
+ */
+#define FILE_BATCH_SYNCFS	8
+struct file_batch_item {
+	const char	*path;
+	const void	*data;
+	size_t		 len;
+	int		 error;		/* out */
+};
+void	 file_write_atomic_batch(const char *dir, struct file_batch_item *,
+	    size_t n, unsigned int mode);
+
 #endif

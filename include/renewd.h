@@ -112,7 +112,11 @@ struct watch_view {
 	int			 queued;
 	unsigned		 failures;	/* failed probes in a row */
 	int			 saved;		/* the state file is up to date */
-	const struct metrics_probe *probe;	/* the last probe, or NULL */
+	const struct metrics_probe *probe;	/* the last probe when it
+						 * failed, or NULL */
+	const struct target_result *probe_result; /* the last probe when it
+						 * succeeded (the observation),
+						 * or NULL */
 };
 unsigned long	 watch_generation(const struct watch *);
 int		 watch_find(const struct watch *, const char *name,
@@ -204,7 +208,16 @@ void		 metrics_set_mail_queue(size_t (*)(void *), void *);
 void	evlog_init(int quiet);
 
 /* daemon.c: the service, in the foreground, until SIGTERM/SIGINT. Takes
- * `cfg` (loaded from `path`, which SIGHUP reads again). Exit code. */
+ * `cfg` (loaded from `path`, which SIGHUP reads again). Exit code.
+ * The loop has two priorities: renewctl's connections and the signals run
+ * before anything else that is ready, and the rest (probes, timers, the
+ * state writer: the default) yields to them every RENEWD_DISPATCH_MAX
+ * callbacks, so that an answer never waits behind a whole round of
+ * handshakes. */
+#define RENEWD_PRIO_CONTROL	0
+#define RENEWD_PRIO_WORK	1	/* the default */
+#define RENEWD_PRIOS		2
+#define RENEWD_DISPATCH_MAX	4
 int	daemon_run(const char *path, struct config *cfg);
 
 #endif

@@ -86,11 +86,12 @@ struct cycle {
 struct state_event {
 	time_t	 at;
 	char	 event[24];	/* "tracking", "notified", "applied", ... */
-	char	*note;		/* a human line */
+	char	*note;		/* a human line (intern.h: read only) */
 };
 
 struct target_state {
-	char			*target;	/* the [target NAME] */
+	char			*target;	/* the [target NAME] (intern.h:
+						 * read only) */
 	struct cycle		 cycle;
 	time_t			 last_probe;	/* 0 = never probed */
 	int			 last_probe_ok;
@@ -98,7 +99,8 @@ struct target_state {
 	time_t			 last_success;	/* 0 = never */
 	time_t			 outage_since;	/* first failed probe; 0 = none */
 	int			 outage_notified;
-	/* the last good observation (a copy; conf is NULL) */
+	/* the last good observation (a packed, read-only copy; conf is
+	 * NULL) */
 	struct target_result	*observation;
 	struct state_event	*history;
 	size_t			 nhistory;

@@ -460,3 +460,71 @@ ctlproto_response_free(struct ctlproto_response *resp)
 	free(resp->message);
 	memset(resp, 0, sizeof(*resp));
 }
+
+/* ---- lists read as they arrive ------------------------------------------ */
+
+int
+ctlproto_list_start(const char *p, size_t len)
+{
+	size_t plen = strlen(CTLPROTO_LIST_PREFIX);
+
+	if (memcmp(p, CTLPROTO_LIST_PREFIX, len < plen ? len : plen) != 0)
+		return 0;
+	return len >= plen ? 1 : -1;
+}
+
+enum ctlproto_list_rc
+ctlproto_list_next(const char *p, size_t len, size_t nitems, size_t *start,
+    size_t *end)
+{
+	size_t slen = strlen(CTLPROTO_LIST_SUFFIX), i = 0, depth = 0;
+	int in_string = 0, escaped = 0;
+
+	if (len == 0)
+		return CTLLIST_MORE;
+	if (p[0] == ']') {
+		if (memcmp(p, CTLPROTO_LIST_SUFFIX, len < slen ? len : slen) !=
+		    0)
+			return CTLLIST_BAD;
+		if (len < slen)
+			return CTLLIST_MORE;
+		*end = slen;
+		return CTLLIST_END;
+	}
+	if (nitems > 0) {
+		if (p[0] != ',')
+			return CTLLIST_BAD;
+		i = 1;
+	}
+	if (i >= len)
+		return CTLLIST_MORE;
+	if (p[i] != '{')
+		return CTLLIST_BAD;
+	*start = i;
+	for (; i < len; i++) {
+		char c = p[i];
+
+		if (c == '\n' || c == '\0')
+			return CTLLIST_BAD;
+		if (in_string) {
+			if (escaped)
+				escaped = 0;
+			else if (c == '\\')
+				escaped = 1;
+			else if (c == '"')
+				in_string = 0;
+			continue;
+		}
+		if (c == '"')
+			in_string = 1;
+		else if (c == '{' || c == '[')
+			depth++;
+		else if (c == '}' || c == ']') {
+			if (--depth == 0) {
+				*end = i + 1;
+				return CTLLIST_ITEM;
+			}
+		}
+	}
+	return CTLLIST_MORE;
+}

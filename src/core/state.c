@@ -31,6 +31,7 @@
  * every known key must be present with the right type and range.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,18 +39,28 @@
 #include <jansson.h>
 
 #include "calendar.h"
+#include "intern.h"
 #include "jsonutil.h"
 #include "state.h"
 #include "util.h"
 
 /* --- plain data ---------------------------------------------------------- */
 
+/* Text held through intern.h: the name, history notes and the strings of
+ * the observation. Not to be changed or freed but with intern_put(). */
+static char *
+shared(const char *s)
+{
+	return (char *)(uintptr_t)intern_get(s);
+}
+
 struct target_state *
 state_new(const char *target)
 {
 	struct target_state *st = xcalloc(1, sizeof(*st));
 
-	st->target = xstrdup(target);
+	/* shared with the daemon's own copy of the name (intern.h) */
+	st->target = shared(target);
 	return st;
 }
 
@@ -64,7 +75,7 @@ static void
 state_history_free(struct target_state *st)
 {
 	for (size_t i = 0; i < st->nhistory; i++)
-		free(st->history[i].note);
+		intern_put(st->history[i].note);
 	free(st->history);
 	st->history = NULL;
 	st->nhistory = 0;
@@ -75,7 +86,7 @@ state_free(struct target_state *st)
 {
 	if (st == NULL)
 		return;
-	free(st->target);
+	intern_put(st->target);
 	state_cycle_clear(&st->cycle);
 	free(st->last_error);
 	state_result_free(st->observation);
@@ -90,7 +101,7 @@ state_history_add(struct target_state *st, time_t at, const char *event,
 	struct state_event *e;
 
 	if (st->nhistory == STATE_HISTORY_MAX) {
-		free(st->history[0].note);
+		intern_put(st->history[0].note);
 		memmove(st->history, st->history + 1,
 		    (st->nhistory - 1) * sizeof(*st->history));
 		st->nhistory--;
@@ -100,7 +111,8 @@ state_history_add(struct target_state *st, time_t at, const char *event,
 	e = &st->history[st->nhistory++];
 	e->at = at;
 	rd_strlcpy(e->event, event, sizeof(e->event));
-	e->note = xstrdup(note != NULL ? note : "");
+	/* many targets have the same lines (one certificate, one deadline) */
+	e->note = shared(note != NULL ? note : "");
 }
 
 void
@@ -114,6 +126,15 @@ state_sent_add(struct cycle *c, const struct sent_notice *n)
 	c->sent[c->nsent++] = *n;
 }
 
+/*
+ * The observations a state keeps are packed: the result, its addresses and
+ * their SAN lists and chains in one allocation, every string shared with
+ * the other targets' (intern.h), and read only from then on. A probe
+ * result is some 25 allocations; with 100,000 targets their headers and
+ * slack, and the same issuer and chain text over and over, cost more than
+ * the rest.
+ */
+
 static char *
 dup_or_null(const char *s)
 {
@@ -121,41 +142,41 @@ dup_or_null(const char *s)
 }
 
 static void
-subject_copy(struct subject_fields *d, const struct subject_fields *s)
+subject_share(struct subject_fields *d, const struct subject_fields *s)
 {
-	d->cn = dup_or_null(s->cn);
-	d->ou = dup_or_null(s->ou);
-	d->o = dup_or_null(s->o);
-	d->l = dup_or_null(s->l);
-	d->st = dup_or_null(s->st);
-	d->c = dup_or_null(s->c);
+	d->cn = shared(s->cn);
+	d->ou = shared(s->ou);
+	d->o = shared(s->o);
+	d->l = shared(s->l);
+	d->st = shared(s->st);
+	d->c = shared(s->c);
 }
 
 static void
-subject_release(struct subject_fields *s)
+subject_unshare(const struct subject_fields *f)
 {
-	free(s->cn);
-	free(s->ou);
-	free(s->o);
-	free(s->l);
-	free(s->st);
-	free(s->c);
+	intern_put(f->cn);
+	intern_put(f->ou);
+	intern_put(f->o);
+	intern_put(f->l);
+	intern_put(f->st);
+	intern_put(f->c);
 }
 
+/* Free a result whose every part is allocated on its own. */
 static void
-cert_release(struct cert_obs *c)
+result_tree_free(struct target_result *r)
 {
-	subject_release(&c->subject);
-	strlist_free(&c->san);
-	free(c->issuer);
-	free(c->serial);
-	free(c->sig_alg);
-	for (size_t i = 0; i < c->nchain; i++) {
-		free(c->chain[i].subject);
-		free(c->chain[i].issuer);
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->naddrs; i++) {
+		free(r->addrs[i].error);
+		if (r->addrs[i].has_cert)
+			cert_obs_free(&r->addrs[i].cert);
 	}
-	free(c->chain);
-	free(c->verify_error);
+	free(r->addrs);
+	free(r->error);
+	free(r);
 }
 
 void
@@ -163,28 +184,58 @@ state_result_free(struct target_result *r)
 {
 	if (r == NULL)
 		return;
+	intern_put(r->error);
 	for (size_t i = 0; i < r->naddrs; i++) {
-		free(r->addrs[i].error);
-		if (r->addrs[i].has_cert)
-			cert_release(&r->addrs[i].cert);
+		const struct addr_result *a = &r->addrs[i];
+		const struct cert_obs *c = &a->cert;
+
+		intern_put(a->error);
+		if (!a->has_cert)
+			continue;
+		subject_unshare(&c->subject);
+		for (size_t j = 0; j < c->san.n; j++)
+			intern_put(c->san.v[j]);
+		intern_put(c->issuer);
+		intern_put(c->serial);
+		intern_put(c->sig_alg);
+		for (size_t j = 0; j < c->nchain; j++) {
+			intern_put(c->chain[j].subject);
+			intern_put(c->chain[j].issuer);
+		}
+		intern_put(c->verify_error);
 	}
-	free(r->addrs);
-	free(r->error);
-	free(r);
+	free(r);	/* the rest is one block */
 }
 
 struct target_result *
 state_result_copy(const struct target_result *s)
 {
-	struct target_result *r = xcalloc(1, sizeof(*r));
+	struct target_result *r;
+	size_t size;
+	char *p;
+
+	/* every size is a multiple of 8: each part stays aligned */
+	size = sizeof(*r) + s->naddrs * sizeof(*r->addrs);
+	for (size_t i = 0; i < s->naddrs; i++) {
+		const struct cert_obs *sc = &s->addrs[i].cert;
+
+		if (s->addrs[i].has_cert)
+			size += sc->san.n * sizeof(*sc->san.v) +
+			    sc->nchain * sizeof(*sc->chain);
+	}
+	p = xcalloc(1, size);
+	r = (struct target_result *)(void *)p;
+	p += sizeof(*r);
 
 	r->conf = s->conf;
 	r->started = s->started;
-	r->error = dup_or_null(s->error);
+	r->error = shared(s->error);
 	r->problems = s->problems;
-	if (s->naddrs > 0)
-		r->addrs = xcalloc(s->naddrs, sizeof(*r->addrs));
 	r->naddrs = s->naddrs;
+	if (s->naddrs > 0) {
+		r->addrs = (struct addr_result *)(void *)p;
+		p += s->naddrs * sizeof(*r->addrs);
+	}
 	for (size_t i = 0; i < s->naddrs; i++) {
 		const struct addr_result *sa = &s->addrs[i];
 		struct addr_result *a = &r->addrs[i];
@@ -194,35 +245,43 @@ state_result_copy(const struct target_result *s)
 		memcpy(a->address, sa->address, sizeof(a->address));
 		a->address[sizeof(a->address) - 1] = '\0';
 		a->ok = sa->ok;
-		a->error = dup_or_null(sa->error);
+		a->error = shared(sa->error);
 		memcpy(a->tls_version, sa->tls_version, sizeof(a->tls_version));
 		a->tls_version[sizeof(a->tls_version) - 1] = '\0';
 		a->duration_ms = sa->duration_ms;
 		a->has_cert = sa->has_cert;
 		if (!sa->has_cert)
 			continue;
-		subject_copy(&c->subject, &sc->subject);
-		strlist_copy(&c->san, &sc->san);
-		c->issuer = dup_or_null(sc->issuer);
-		c->serial = dup_or_null(sc->serial);
+		subject_share(&c->subject, &sc->subject);
+		if (sc->san.n > 0) {
+			c->san.v = (char **)(void *)p;
+			p += sc->san.n * sizeof(*c->san.v);
+		}
+		c->san.n = c->san.cap = sc->san.n;
+		for (size_t j = 0; j < sc->san.n; j++)
+			c->san.v[j] = shared(sc->san.v[j]);
+		c->issuer = shared(sc->issuer);
+		c->serial = shared(sc->serial);
 		memcpy(c->sha256, sc->sha256, sizeof(c->sha256));
 		c->sha256[sizeof(c->sha256) - 1] = '\0';
 		memcpy(c->key, sc->key, sizeof(c->key));
 		c->key[sizeof(c->key) - 1] = '\0';
 		c->key_bits = sc->key_bits;
-		c->sig_alg = dup_or_null(sc->sig_alg);
+		c->sig_alg = shared(sc->sig_alg);
 		c->not_before = sc->not_before;
 		c->not_after = sc->not_after;
-		if (sc->nchain > 0)
-			c->chain = xcalloc(sc->nchain, sizeof(*c->chain));
+		if (sc->nchain > 0) {
+			c->chain = (struct chain_cert *)(void *)p;
+			p += sc->nchain * sizeof(*c->chain);
+		}
 		c->nchain = sc->nchain;
 		for (size_t j = 0; j < sc->nchain; j++) {
-			c->chain[j].subject = dup_or_null(sc->chain[j].subject);
-			c->chain[j].issuer = dup_or_null(sc->chain[j].issuer);
+			c->chain[j].subject = shared(sc->chain[j].subject);
+			c->chain[j].issuer = shared(sc->chain[j].issuer);
 			c->chain[j].not_after = sc->chain[j].not_after;
 		}
 		c->verify_ok = sc->verify_ok;
-		c->verify_error = dup_or_null(sc->verify_error);
+		c->verify_error = shared(sc->verify_error);
 		c->names_ok = sc->names_ok;
 		c->problems = sc->problems;
 	}
@@ -483,7 +542,18 @@ dec_fail(struct dec *d, const char *path, const char *fmt, ...)
 static void
 path_join(char *buf, size_t len, const char *path, const char *key)
 {
-	snprintf(buf, len, "%s%s%s", path, *path != '\0' ? "." : "", key);
+	size_t n;
+
+	/* Without snprintf: this runs for every member of every state file
+	 * read at start-up. */
+	if ((n = rd_strlcpy(buf, path, len)) >= len)
+		return;
+	if (n > 0 && n + 1 < len) {
+		buf[n++] = '.';
+		buf[n] = '\0';
+	}
+	if (n < len)
+		rd_strlcpy(buf + n, key, len - n);
 }
 
 /* The member `key` of `obj`, which must exist. */
@@ -879,14 +949,14 @@ dec_cert(struct dec *d, json_t *o, const char *path, struct cert_obs *c)
 	return 0;
 }
 
+static int	dec_observation_tree(struct dec *, json_t *, const char *,
+		    struct target_result *);
+
 static int
 dec_observation(struct dec *d, json_t *o, struct target_result **out)
 {
 	const char *path = "observation";
 	struct target_result *r;
-	char sub[256];
-	json_int_t n;
-	json_t *addrs;
 
 	*out = NULL;
 	if (json_is_null(o))
@@ -894,7 +964,24 @@ dec_observation(struct dec *d, json_t *o, struct target_result **out)
 	if (dec_object(d, o, path) == -1)
 		return -1;
 	r = xcalloc(1, sizeof(*r));
-	*out = r;
+	if (dec_observation_tree(d, o, path, r) == -1) {
+		result_tree_free(r);
+		return -1;
+	}
+	*out = state_result_copy(r);
+	result_tree_free(r);
+	return 0;
+}
+
+/* The observation's members into r, every part allocated on its own. */
+static int
+dec_observation_tree(struct dec *d, json_t *o, const char *path,
+    struct target_result *r)
+{
+	char sub[256];
+	json_int_t n;
+	json_t *addrs;
+
 	if (dec_time(d, o, path, "at", 0, &r->started) == -1 ||
 	    dec_strdup(d, o, path, "error", &r->error) == -1 ||
 	    dec_int(d, o, path, "problems", 0, (1 << PROB_COUNT) - 1, &n) == -1)
@@ -965,7 +1052,7 @@ dec_history(struct dec *d, json_t *root, struct target_state *st)
 			snprintf(sub, sizeof(sub), "%s.event", ep);
 			return dec_fail(d, sub, "not an event word");
 		}
-		ev->note = xstrdup(s);
+		ev->note = shared(s);
 	}
 	return 0;
 }

@@ -112,16 +112,11 @@ ctl_left_ms(const struct timespec *end)
 	return ms < 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms;
 }
 
-int
-ctl_call(struct ctl *ctl, const struct ctlproto_request *req,
-    int timeout_sec, struct ctlproto_response *resp)
+/* Connect and send the request: the socket, or -1 (said why). */
+static int
+ctl_send(struct ctl *ctl, const struct ctlproto_request *req)
 {
-	struct buf in = { 0 };
-	struct timespec end;
-	struct pollfd pfd;
-	char chunk[65536], msg[512], *line, *nl = NULL;
-	ssize_t n;
-	size_t scanned = 0;
+	char *line;
 	int fd, rc;
 
 	if ((fd = ctl_connect(ctl, 0)) == -1)
@@ -139,53 +134,189 @@ ctl_call(struct ctl *ctl, const struct ctlproto_request *req,
 		close(fd);
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += timeout_sec;
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	while (nl == NULL) {
-		rc = poll(&pfd, 1, timeout_sec > 0 ? ctl_left_ms(&end) : -1);
+	return fd;
+}
+
+/*
+ * Append what the daemon sends next to `in`, waiting until `end` (NULL:
+ * as long as it takes). The bytes read, or -1 (said why: the time ran
+ * out, the connection closed, a read error).
+ */
+static ssize_t
+ctl_read_more(struct ctl *ctl, int fd, struct buf *in,
+    const struct timespec *end, int timeout_sec)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char chunk[65536];
+	ssize_t n;
+	int rc;
+
+	for (;;) {
+		rc = poll(&pfd, 1, end != NULL ? ctl_left_ms(end) : -1);
 		if (rc == -1 && errno == EINTR)
 			continue;
 		if (rc == 0) {
 			fprintf(stderr, "renewctl: no answer from renewd on %s "
 			    "within %d seconds\n", ctl->socket, timeout_sec);
-			goto fail;
+			return -1;
 		}
 		if (rc == -1 || (n = read(fd, chunk, sizeof(chunk))) == -1) {
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "renewctl: %s: %s\n", ctl->socket,
 			    strerror(errno));
-			goto fail;
+			return -1;
 		}
 		if (n == 0) {
 			fprintf(stderr, "renewctl: renewd closed the connection "
 			    "on %s without a complete answer\n", ctl->socket);
-			goto fail;
+			return -1;
 		}
-		buf_add(&in, chunk, (size_t)n);
-		nl = memchr(in.data + scanned, '\n', in.len - scanned);
-		scanned = in.len;
-		if (nl == NULL && in.len > CTL_ANSWER_MAX) {
+		buf_add(in, chunk, (size_t)n);
+		return n;
+	}
+}
+
+static void
+ctl_deadline(struct timespec *end, int timeout_sec)
+{
+	clock_gettime(CLOCK_MONOTONIC, end);
+	end->tv_sec += timeout_sec;
+}
+
+/* Read up to the answer's newline (`in` may hold its start already) and
+ * decode it. */
+static int
+ctl_read_answer(struct ctl *ctl, int fd, struct buf *in, int timeout_sec,
+    struct timespec *end, struct ctlproto_response *resp)
+{
+	char msg[512], *nl;
+	size_t scanned = 0;
+
+	while ((nl = in->len > 0 ? memchr(in->data + scanned, '\n',
+	    in->len - scanned) : NULL) == NULL) {
+		scanned = in->len;
+		if (in->len > CTL_ANSWER_MAX) {
 			fprintf(stderr, "renewctl: the answer is longer than "
 			    "%u bytes\n", CTL_ANSWER_MAX);
-			goto fail;
+			return -1;
 		}
+		if (ctl_read_more(ctl, fd, in, timeout_sec > 0 ? end : NULL,
+		    timeout_sec) == -1)
+			return -1;
 	}
-	close(fd);
-	if (ctlproto_response_decode(in.data, (size_t)(nl - in.data), resp,
+	if (ctlproto_response_decode(in->data, (size_t)(nl - in->data), resp,
 	    msg, sizeof(msg)) == -1) {
 		fprintf(stderr, "renewctl: %s: %s\n", ctl->socket, msg);
-		buf_free(&in);
 		return -1;
 	}
-	buf_free(&in);
 	return 0;
-fail:
+}
+
+int
+ctl_call(struct ctl *ctl, const struct ctlproto_request *req,
+    int timeout_sec, struct ctlproto_response *resp)
+{
+	struct buf in = { 0 };
+	struct timespec end;
+	int fd, rc;
+
+	if ((fd = ctl_send(ctl, req)) == -1)
+		return -1;
+	ctl_deadline(&end, timeout_sec);
+	rc = ctl_read_answer(ctl, fd, &in, timeout_sec, &end, resp);
 	close(fd);
 	buf_free(&in);
-	return -1;
+	return rc;
+}
+
+int
+ctl_call_list(struct ctl *ctl, const struct ctlproto_request *req,
+    int timeout_sec, ctl_item_cb cb, void *arg,
+    struct ctlproto_response *resp)
+{
+	struct buf in = { 0 };
+	struct timespec end;
+	size_t off, start, stop, nitems = 0;
+	json_error_t jerr;
+	json_t *item, *targets;
+	int fd, rc = -1, begun;
+
+	memset(resp, 0, sizeof(*resp));
+	if ((fd = ctl_send(ctl, req)) == -1)
+		return -1;
+	/* The time limit is for the first byte and then for each read: a
+	 * long list takes as long as it takes while it keeps coming. */
+	ctl_deadline(&end, timeout_sec);
+	while ((begun = in.len > 0 ? ctlproto_list_start(in.data, in.len) :
+	    -1) == -1 && memchr(in.data != NULL ? in.data : "", '\n',
+	    in.len) == NULL) {
+		if (ctl_read_more(ctl, fd, &in, timeout_sec > 0 ? &end : NULL,
+		    timeout_sec) == -1)
+			goto done;
+	}
+	if (begun != 1) {
+		/* An error, or an answer of another form: the whole line. */
+		if (ctl_read_answer(ctl, fd, &in, timeout_sec, &end,
+		    resp) == -1)
+			goto done;
+		rc = 0;
+		if (!resp->ok || !json_is_array(targets = json_object_get(
+		    resp->result, "targets")))
+			goto done;
+		json_array_foreach(targets, off, item)
+			cb(arg, item);
+		goto done;
+	}
+	off = strlen(CTLPROTO_LIST_PREFIX);
+	for (;;) {
+		switch (ctlproto_list_next(in.data + off, in.len - off, nitems,
+		    &start, &stop)) {
+		case CTLLIST_ITEM:
+			item = json_loadb(in.data + off + start, stop - start,
+			    JSON_REJECT_DUPLICATES, &jerr);
+			if (item == NULL || !json_is_object(item)) {
+				fprintf(stderr, "renewctl: %s: target %zu of the "
+				    "answer: %s\n", ctl->socket, nitems + 1,
+				    item == NULL ? jerr.text : "not an object");
+				json_decref(item);
+				goto done;
+			}
+			cb(arg, item);
+			json_decref(item);
+			nitems++;
+			off += stop;
+			continue;
+		case CTLLIST_END:
+			resp->ok = 1;
+			rc = 0;
+			goto done;
+		case CTLLIST_MORE:
+			break;
+		case CTLLIST_BAD:
+			fprintf(stderr, "renewctl: %s: the answer is not a list "
+			    "of targets\n", ctl->socket);
+			goto done;
+		}
+		/* Keep only what is not used yet, then read on. */
+		memmove(in.data, in.data + off, in.len - off);
+		in.len -= off;
+		off = 0;
+		if (in.len > CTL_ANSWER_MAX) {
+			fprintf(stderr, "renewctl: one target of the answer is "
+			    "longer than %u bytes\n", CTL_ANSWER_MAX);
+			goto done;
+		}
+		if (timeout_sec > 0)
+			ctl_deadline(&end, timeout_sec);
+		if (ctl_read_more(ctl, fd, &in, timeout_sec > 0 ? &end : NULL,
+		    timeout_sec) == -1)
+			goto done;
+	}
+done:
+	close(fd);
+	buf_free(&in);
+	return rc;
 }
 
 int

@@ -131,26 +131,6 @@ daemon_severity(json_t *t)
 	return EXIT_UNKNOWN;
 }
 
-/* As renewd --once: the worst; unknown counts as a warning unless every
- * target is unknown (or there is none). */
-static int
-daemon_worst(json_t *targets)
-{
-	size_t i, unknown = 0, n = json_array_size(targets);
-	int worst = EXIT_OK, s;
-
-	for (i = 0; i < n; i++) {
-		s = daemon_severity(json_array_get(targets, i));
-		if (s == EXIT_UNKNOWN) {
-			unknown++;
-			s = EXIT_WARNING;
-		}
-		if (s > worst)
-			worst = s;
-	}
-	return unknown == n ? EXIT_UNKNOWN : worst;
-}
-
 /* Send the request; print an error answer. 0 with the result in resp, or
  * the exit status. */
 static int
@@ -184,28 +164,83 @@ daemon_targets(const struct ctl_cmd *cmd, json_t *result)
 	return t;
 }
 
-/* Print a {"targets": [...]} answer (status, probe) and return the worst
- * target's severity as the exit status. */
-static int
-daemon_print_targets(struct ctl *ctl, const struct ctl_cmd *cmd,
-    const struct ctlproto_response *resp)
-{
-	json_t *targets;
+/*
+ * A list of targets (status, probe), read as it arrives: --json prints each
+ * target as it comes (the same line as the daemon's result), the table
+ * keeps a small row per target. The exit status is the worst severity, as
+ * renewd --once: unknown counts as a warning unless every target is
+ * unknown (or there is none).
+ */
+struct daemon_list {
+	struct ctl		*ctl;
+	struct status_table	*table;		/* NULL with --json */
+	size_t			 n;
+	size_t			 unknown;
+	int			 worst;
+};
 
-	if ((targets = daemon_targets(cmd, resp->result)) == NULL)
-		return EXIT_UNKNOWN;
-	if (ctl->json)
-		daemon_print_json(ctl, resp->result);
+static void
+daemon_list_item(void *arg, json_t *t)
+{
+	struct daemon_list *dl = arg;
+	int s = daemon_severity(t);
+
+	if (s == EXIT_UNKNOWN) {
+		dl->unknown++;
+		s = EXIT_WARNING;
+	}
+	if (s > dl->worst)
+		dl->worst = s;
+	if (dl->table != NULL)
+		daemon_status_table_add(dl->ctl, dl->table, t);
+	else {
+		fputs(dl->n == 0 ? "{\"targets\":[" : ",", dl->ctl->out);
+		if (json_dumpf(t, dl->ctl->out, JSON_COMPACT |
+		    JSON_PRESERVE_ORDER) == -1)
+			log_warnx("cannot write JSON");
+	}
+	dl->n++;
+}
+
+static int
+daemon_ask_list(struct ctl *ctl, const struct ctl_cmd *cmd,
+    const struct ctlproto_request *req, int timeout)
+{
+	struct ctlproto_response resp;
+	struct daemon_list dl = { .ctl = ctl, .worst = EXIT_OK };
+	int rv;
+
+	if (!ctl->json)
+		dl.table = daemon_status_table_new();
+	if (ctl_call_list(ctl, req, timeout, daemon_list_item, &dl,
+	    &resp) == -1)
+		rv = -1;
+	else if (!resp.ok)
+		rv = ctl_daemon_error(ctl, cmd, &resp);
+	else if (resp.result != NULL && daemon_targets(cmd, resp.result) ==
+	    NULL)
+		rv = -1;
 	else
-		daemon_human_status(ctl, targets);
-	return daemon_worst(targets);
+		rv = dl.unknown == dl.n ? EXIT_UNKNOWN : dl.worst;
+	if (rv == -1 || !resp.ok) {
+		/* Nothing for a failed answer; a list cut short is left
+		 * unterminated, so that no reader takes it for whole. */
+		daemon_status_table_free(dl.table);
+		if (dl.table == NULL && dl.n > 0)
+			fputc('\n', ctl->out);
+		rv = rv == -1 ? EXIT_UNKNOWN : rv;
+	} else if (dl.table != NULL)
+		daemon_status_table_print(ctl, dl.table);
+	else
+		fputs(dl.n == 0 ? "{\"targets\":[]}\n" : "]}\n", ctl->out);
+	ctlproto_response_free(&resp);
+	return rv;
 }
 
 int
 cmd_status(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	struct ctlproto_request req = { .cmd = CTLCMD_STATUS };
-	struct ctlproto_response resp;
 	struct daemon_args a;
 	int rv;
 
@@ -213,11 +248,7 @@ cmd_status(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	    CTL_CONTINUE)
 		return rv;
 	req.target = a.pos[0];
-	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
-		return rv;
-	rv = daemon_print_targets(ctl, cmd, &resp);
-	ctlproto_response_free(&resp);
-	return rv;
+	return daemon_ask_list(ctl, cmd, &req, CTL_TIMEOUT);
 }
 
 int
@@ -282,23 +313,19 @@ cmd_probe(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv)
 	req.target = a.pos[0];
 	req.all = a.all;
 	req.wait = !a.no_wait;
-	if ((rv = daemon_ask(ctl, cmd, &req, req.wait ? 0 : CTL_TIMEOUT,
-	    &resp)) != EXIT_OK)
+	if (req.wait)
+		return daemon_ask_list(ctl, cmd, &req, 0);
+	if ((rv = daemon_ask(ctl, cmd, &req, CTL_TIMEOUT, &resp)) != EXIT_OK)
 		return rv;
-	if (!req.wait) {
-		if (ctl->json)
-			daemon_print_json(ctl, resp.result);
-		else
-			fprintf(ctl->out, "%lld probe%s queued.\n",
-			    json_integer_value(json_object_get(resp.result,
-			    "queued")), json_integer_value(json_object_get(
-			    resp.result, "queued")) == 1 ? "" : "s");
-		ctlproto_response_free(&resp);
-		return EXIT_OK;
-	}
-	rv = daemon_print_targets(ctl, cmd, &resp);
+	if (ctl->json)
+		daemon_print_json(ctl, resp.result);
+	else
+		fprintf(ctl->out, "%lld probe%s queued.\n",
+		    json_integer_value(json_object_get(resp.result, "queued")),
+		    json_integer_value(json_object_get(resp.result,
+		    "queued")) == 1 ? "" : "s");
 	ctlproto_response_free(&resp);
-	return rv;
+	return EXIT_OK;
 }
 
 /* Ask for a change of a target's workflow (mark, reset) and print the

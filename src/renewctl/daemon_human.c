@@ -232,66 +232,117 @@ width(const char *s)
 
 /* --- status ----------------------------------------------------------------- */
 
+/*
+ * The table keeps one small row per target (its cells already formatted),
+ * not the target's JSON, so that the daemon's list can be read one target
+ * at a time: the rows are sorted and printed at the end.
+ */
+struct status_row {
+	int		 rank;		/* sev_rank() */
+	int		 has_days;
+	long long	 days;
+	size_t		 namew;		/* display width of the name */
+	char		*name;		/* safe */
+	char		*cells;		/* the rest of the line */
+};
+
+struct status_table {
+	struct status_row	*rows;
+	size_t			 n;
+	size_t			 cap;
+	size_t			 namew;
+	size_t			 count[4];
+};
+
 static int
 status_cmp(const void *a, const void *b)
 {
-	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-	json_t *dx = json_object_get(x, "days_left");
-	json_t *dy = json_object_get(y, "days_left");
-	int rx = sev_rank(jstr(x, "severity")), ry = sev_rank(jstr(y,
-	    "severity"));
-	const char *nx = jstr(x, "target"), *ny = jstr(y, "target");
+	const struct status_row *x = a, *y = b;
 
-	if (rx != ry)
-		return rx - ry;
-	if (json_is_integer(dx) != json_is_integer(dy))
-		return json_is_integer(dx) ? -1 : 1;
-	if (json_is_integer(dx) && json_integer_value(dx) !=
-	    json_integer_value(dy))
-		return json_integer_value(dx) < json_integer_value(dy) ? -1 : 1;
-	return strcmp(nx != NULL ? nx : "", ny != NULL ? ny : "");
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	if (x->has_days != y->has_days)
+		return x->has_days ? -1 : 1;
+	if (x->has_days && x->days != y->days)
+		return x->days < y->days ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+struct status_table *
+daemon_status_table_new(void)
+{
+	struct status_table *tb = xcalloc(1, sizeof(*tb));
+
+	tb->namew = NAMEW_MIN;
+	return tb;
 }
 
 void
-daemon_human_status(struct ctl *ctl, json_t *targets)
+daemon_status_table_add(struct ctl *ctl, struct status_table *tb, json_t *t)
 {
-	size_t n = json_array_size(targets), i, namew = NAMEW_MIN;
-	size_t count[4] = { 0 };
-	json_t **v;
-	char next[40], days[16], pad[NAMEW_MAX + 1];
+	struct status_row *r;
+	json_t *d = json_object_get(t, "days_left");
+	const char *sev = jstr(t, "severity");
+	char next[40], days[16], *probs;
 
-	if (n == 0) {
-		line(ctl, "No targets are configured.");
+	if (tb->n == tb->cap) {
+		tb->cap = tb->cap > 0 ? tb->cap * 2 : 64;
+		tb->rows = xreallocarray(tb->rows, tb->cap, sizeof(*tb->rows));
+	}
+	r = &tb->rows[tb->n++];
+	r->rank = sev_rank(sev);
+	r->has_days = json_is_integer(d);
+	r->days = r->has_days ? json_integer_value(d) : 0;
+	r->name = xstrdup(jsafe(t, "target"));
+	r->namew = width(r->name);
+	if (r->namew > tb->namew)
+		tb->namew = r->namew > NAMEW_MAX ? NAMEW_MAX : r->namew;
+	tb->count[r->rank]++;
+	if (r->has_days)
+		snprintf(days, sizeof(days), "%lld", r->days);
+	else
+		snprintf(days, sizeof(days), "-");
+	next_cell(json_object_get(t, "next_notification"), next, sizeof(next));
+	probs = words(json_object_get(t, "problems"));
+	r->cells = xasprintf("%s%-8s%s %-10s %5s  %-10s  %-13s  %s",
+	    col(ctl, sev_color(sev)), jsafe(t, "state"), col(ctl, C_RESET),
+	    jsafe(t, "expiry"), days, jsafe(t, "apply_by"), next, probs);
+	free(probs);
+}
+
+void
+daemon_status_table_free(struct status_table *tb)
+{
+	if (tb == NULL)
 		return;
+	for (size_t i = 0; i < tb->n; i++) {
+		free(tb->rows[i].name);
+		free(tb->rows[i].cells);
 	}
-	v = xcalloc(n, sizeof(*v));
-	for (i = 0; i < n; i++) {
-		size_t w;
+	free(tb->rows);
+	free(tb);
+}
 
-		v[i] = json_array_get(targets, i);
-		w = width(jsafe(v[i], "target"));
-		if (w > namew)
-			namew = w > NAMEW_MAX ? NAMEW_MAX : w;
+/* Sort, print and free the table. */
+void
+daemon_status_table_print(struct ctl *ctl, struct status_table *tb)
+{
+	size_t i, namew = tb->namew;
+	char pad[NAMEW_MAX + 1];
+
+	if (tb->n == 0)
+		line(ctl, "No targets are configured.");
+	else {
+		qsort(tb->rows, tb->n, sizeof(*tb->rows), status_cmp);
+		line(ctl, "%s%-*s  %-8s %-10s %5s  %-10s  %-13s  %s%s",
+		    col(ctl, C_BOLD), (int)namew, "TARGET", "STATE", "EXPIRY",
+		    "DAYS", "APPLY BY", "NEXT", "PROBLEMS", col(ctl, C_RESET));
 	}
-	qsort(v, n, sizeof(*v), status_cmp);
-	line(ctl, "%s%-*s  %-8s %-10s %5s  %-10s  %-13s  %s%s",
-	    col(ctl, C_BOLD), (int)namew, "TARGET", "STATE", "EXPIRY", "DAYS",
-	    "APPLY BY", "NEXT", "PROBLEMS", col(ctl, C_RESET));
-	for (i = 0; i < n; i++) {
-		json_t *t = v[i], *d = json_object_get(t, "days_left");
-		const char *name = jsafe(t, "target"), *sev = jstr(t,
-		    "severity");
-		char *probs = words(json_object_get(t, "problems"));
-		size_t w = width(name);
+	for (i = 0; i < tb->n; i++) {
+		struct status_row *r = &tb->rows[i];
+		const char *name = r->name;
+		size_t w = r->namew;
 
-		count[sev_rank(sev)]++;
-		if (json_is_integer(d))
-			snprintf(days, sizeof(days), "%lld",
-			    json_integer_value(d));
-		else
-			snprintf(days, sizeof(days), "-");
-		next_cell(json_object_get(t, "next_notification"), next,
-		    sizeof(next));
 		/* A name wider than the column gets a line of its own. */
 		if (w > namew) {
 			line(ctl, "%s", name);
@@ -300,17 +351,15 @@ daemon_human_status(struct ctl *ctl, json_t *targets)
 		}
 		memset(pad, ' ', namew - w);
 		pad[namew - w] = '\0';
-		line(ctl, "%s%s  %s%-8s%s %-10s %5s  %-10s  %-13s  %s", name,
-		    pad, col(ctl, sev_color(sev)), jsafe(t, "state"),
-		    col(ctl, C_RESET), jsafe(t, "expiry"), days,
-		    jsafe(t, "apply_by"), next, probs);
-		free(probs);
+		line(ctl, "%s%s  %s", name, pad, r->cells);
 	}
-	line(ctl, "%s%zu target%s: %zu critical, %zu warning, %zu unknown, "
-	    "%zu ok. Dates are Japan dates.%s", col(ctl, C_DIM), n,
-	    n == 1 ? "" : "s", count[0], count[1], count[2], count[3],
-	    col(ctl, C_RESET));
-	free(v);
+	if (tb->n > 0)
+		line(ctl, "%s%zu target%s: %zu critical, %zu warning, %zu "
+		    "unknown, %zu ok. Dates are Japan dates.%s",
+		    col(ctl, C_DIM), tb->n, tb->n == 1 ? "" : "s",
+		    tb->count[0], tb->count[1], tb->count[2], tb->count[3],
+		    col(ctl, C_RESET));
+	daemon_status_table_free(tb);
 }
 
 /* --- show ------------------------------------------------------------------- */

@@ -134,6 +134,16 @@ int	 ctl_connect(struct ctl *, int quiet);
  * 0, or -1: no answer (the exit status is then EXIT_UNKNOWN). */
 int	 ctl_call(struct ctl *, const struct ctlproto_request *,
 	    int timeout_sec, struct ctlproto_response *);
+/* The same for an answer that lists targets (status, probe): each
+ * target's object goes to `cb` as it arrives (borrowed), so that the whole
+ * list is never held. 0 with resp->ok set and resp->result NULL (or the
+ * result, when the daemon answered in another form), or resp->ok 0 and
+ * the daemon's error; -1: no complete answer (said why; some targets may
+ * have gone to cb). timeout_sec bounds the wait for each read. */
+typedef void (*ctl_item_cb)(void *arg, json_t *target);
+int	 ctl_call_list(struct ctl *, const struct ctlproto_request *,
+	    int timeout_sec, ctl_item_cb, void *arg,
+	    struct ctlproto_response *);
 /* Print a daemon's error answer; its exit status (EXIT_CRITICAL for
  * refused and not-permitted, else EXIT_UNKNOWN). */
 int	 ctl_daemon_error(struct ctl *, const struct ctl_cmd *,
@@ -154,7 +164,14 @@ int	 cmd_version(struct ctl *, const struct ctl_cmd *, int, char **);
 /* daemon_human.c: the daemon's answers for people. The JSON is the
  * daemon's result (see doc/PROTOCOL.md); text from certificates is made
  * safe for the terminal. */
-void	 daemon_human_status(struct ctl *, json_t *targets);
+/* status and probe: the table of targets, one at a time: _add each (the
+ * JSON is not kept), then _print (sorts, prints and frees) or _free. */
+struct status_table;
+struct status_table *daemon_status_table_new(void);
+void	 daemon_status_table_add(struct ctl *, struct status_table *,
+	    json_t *target);
+void	 daemon_status_table_print(struct ctl *, struct status_table *);
+void	 daemon_status_table_free(struct status_table *);
 void	 daemon_human_show(struct ctl *, json_t *target);
 /* `last` > 0: only the last ones. */
 void	 daemon_human_history(struct ctl *, json_t *result, size_t last);

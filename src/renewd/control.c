@@ -221,8 +221,8 @@ control_find(struct client *cl, const char *name, size_t *index)
 static void
 client_stream_start(struct client *cl)
 {
-	evbuffer_add_printf(bufferevent_get_output(cl->bev),
-	    "%s{\"targets\":[", CTLPROTO_OK_PREFIX);
+	evbuffer_add(bufferevent_get_output(cl->bev), CTLPROTO_LIST_PREFIX,
+	    strlen(CTLPROTO_LIST_PREFIX));
 	cl->streaming = 1;
 	cl->next = 0;
 	cl->nwritten = 0;
@@ -253,7 +253,8 @@ client_stream(struct client *cl)
 				cl->next = watch_ntargets(c->watch);
 		}
 		if (cl->next >= watch_ntargets(c->watch)) {
-			evbuffer_add_printf(out, "]}%s", CTLPROTO_OK_SUFFIX);
+			evbuffer_add(out, CTLPROTO_LIST_SUFFIX,
+			    strlen(CTLPROTO_LIST_SUFFIX));
 			cl->streaming = 0;
 			client_done(cl);
 			return;
@@ -941,6 +942,10 @@ client_new(struct control *c, int fd)
 		free(cl);
 		return;
 	}
+	/* Before the probes (renewd.h); a loop without priorities (tests)
+	 * has only this one. */
+	(void)bufferevent_priority_set(cl->bev, RENEWD_PRIO_CONTROL);
+	(void)event_priority_set(cl->idle, RENEWD_PRIO_CONTROL);
 	TAILQ_INSERT_TAIL(&c->clients, cl, entry);
 	c->nclients++;
 	bufferevent_setcb(cl->bev, client_read_cb, client_write_cb,
@@ -1195,6 +1200,7 @@ control_make(struct event_base *base, int fd, const char *path,
 		control_free(c);
 		return NULL;
 	}
+	(void)event_priority_set(c->ev_accept, RENEWD_PRIO_CONTROL);
 	log_debug("control socket %s ready", c->path);
 	return c;
 }

@@ -122,6 +122,27 @@ daemon_state_dir(const char *dir)
 	return fd;
 }
 
+/* The loop, with renewctl's priority (renewd.h). */
+static struct event_base *
+daemon_event_base(void)
+{
+	struct event_config *ec;
+	struct event_base *base = NULL;
+
+	if ((ec = event_config_new()) == NULL)
+		return NULL;
+	if (event_config_set_max_dispatch_interval(ec, NULL,
+	    RENEWD_DISPATCH_MAX, RENEWD_PRIO_WORK) == 0)
+		base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	if (base != NULL && event_base_priority_init(base, RENEWD_PRIOS) ==
+	    -1) {
+		event_base_free(base);
+		base = NULL;
+	}
+	return base;
+}
+
 /* Read the config again (SIGHUP, renewctl reload): 0, or -1 with its
  * errors in `errors` (logged; the config in use is kept). */
 static int
@@ -218,6 +239,10 @@ daemon_signals(struct daemon *d)
 	    d)) == NULL ||
 	    (d->ev_int = evsignal_new(d->base, SIGINT, daemon_signal,
 	    d)) == NULL)
+		return -1;
+	if (event_priority_set(d->ev_hup, RENEWD_PRIO_CONTROL) == -1 ||
+	    event_priority_set(d->ev_term, RENEWD_PRIO_CONTROL) == -1 ||
+	    event_priority_set(d->ev_int, RENEWD_PRIO_CONTROL) == -1)
 		return -1;
 	if (evsignal_add(d->ev_hup, NULL) == -1 ||
 	    evsignal_add(d->ev_term, NULL) == -1 ||
@@ -361,7 +386,7 @@ daemon_run(const char *path, struct config *cfg)
 	    (d.lockfd = daemon_state_dir(d.state_dir)) == -1 ||
 	    (d.trust = trust_load(cfg->ca_file)) == NULL)
 		goto fail;
-	if ((d.base = event_base_new()) == NULL) {
+	if ((d.base = daemon_event_base()) == NULL) {
 		log_warnx("cannot make the event base");
 		goto fail;
 	}

@@ -85,6 +85,7 @@ metrics_build(const struct metrics *m, struct evbuffer *body)
 {
 	struct metrics_global g;
 	struct metrics_target *targets;
+	struct metrics_probe *probes;
 	size_t n = watch_ntargets(m->watch);
 	struct buf b = { 0 };
 	time_t now = time(NULL);
@@ -98,15 +99,25 @@ metrics_build(const struct metrics *m, struct evbuffer *body)
 		    metrics_counters.queue_length(metrics_counters.queue_arg);
 
 	targets = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*targets));
+	/* A successful last probe is kept once, as the observation: its
+	 * figures are made for this page only. */
+	probes = xcalloc(n > 0 ? n : 1, sizeof(*probes));
 	for (size_t i = 0; i < n; i++) {
 		struct watch_view v;
 
 		watch_view(m->watch, i, &v);
+		if (v.probe == NULL && v.probe_result != NULL) {
+			metrics_probe_from_result(&probes[i], v.probe_result);
+			v.probe = &probes[i];
+		}
 		metrics_target_fill(&targets[i], v.tc, v.rules, v.st,
 		    v.probe, now);
 	}
 	metrics_render(&b, &g, targets, n, metrics_to_evbuffer, body);
 	buf_free(&b);
+	for (size_t i = 0; i < n; i++)
+		metrics_probe_free(&probes[i]);
+	free(probes);
 	free(targets);
 }
 

@@ -3,10 +3,12 @@
  * policy makes of each probe and of the passing time, handing the notices
  * to the sink, and keeping the state file up to date.
  *
- * TIMERS. Each target has one libevent timer, set to the earlier of its
- * next probe and its next policy evaluation (libevent keeps timers in a
- * min-heap: adding, firing and removing one is O(log n), and nothing walks
- * all targets). A probe that falls due goes into a FIFO; at most
+ * TIMERS. Each target has one timer, set to the earlier of its next probe
+ * and its next policy evaluation: a node in one min-heap (timeheap.h:
+ * setting, firing and removing one is O(log n), and nothing walks all
+ * targets) under a single libevent timer for the earliest, which wakes at
+ * most WATCH_WAKE_MAX targets per callback so that renewctl gets its turn
+ * when 100,000 fall due at once. A probe that falls due goes into a FIFO; at most
  * `running_max` probes are handed to the engine at once, so 100,000
  * targets due at start-up cost a queue entry each, not a pending probe.
  *
@@ -17,6 +19,18 @@
  * same id. A failed save is logged and retried; the state in memory stays
  * authoritative.
  *
+ * SAVES go through the state writer (statewriter.h), off the loop. A
+ * target to save joins a FIFO (once, however often it changes); at most
+ * WATCH_SAVES_MAX texts are handed to the writer at a time, each encoded
+ * from the target's state when its turn comes, and a target has at most
+ * one write in flight (a change during it queues the target again once it
+ * is reported). A target whose notices the sink has not taken is not
+ * handed over, whatever the FIFO says, so its outbox entries are always on
+ * disk before the state that records them. mark and reset wait for their
+ * write (the answer says whether it was saved); stopping writes everything
+ * pending before it returns; a removed target stays in memory until its
+ * last write is reported.
+ *
  * CONFIGS. The targets point into the config in use. A reload moves every
  * kept target onto the new config at once; a probe that is running keeps
  * a reference to the config it started with (its target_conf), which is
@@ -24,6 +38,7 @@
  */
 #include <sys/queue.h>
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +47,7 @@
 #include <event2/event.h>
 
 #include "calendar.h"
+#include "intern.h"
 #include "log.h"
 #include "metrics.h"
 #include "policy.h"
@@ -39,12 +55,17 @@
 #include "renewd.h"
 #include "schedule.h"
 #include "state.h"
+#include "statewriter.h"
+#include "timeheap.h"
 #include "util.h"
 
 #define WATCH_RETRY		60	/* seconds before a failed save or
 					 * submit is tried again */
 #define WATCH_RUNNING_MIN	64	/* probes handed to the engine at once */
 #define WATCH_RUNNING_PER_CONN	4	/* ... per allowed connection */
+#define WATCH_SAVES_MAX		(2 * STATEWRITER_BATCH)	/* handed to the
+					 * writer at once */
+#define WATCH_WAKE_MAX		64	/* targets woken per callback */
 
 struct wconf {
 	struct config		*cfg;
@@ -55,26 +76,34 @@ struct wconf {
 
 struct wtarget {
 	struct watch		*w;
-	char			*name;
+	const char		*name;		/* intern.h: shared with the
+						 * state's */
 	const struct target_conf *tc;		/* in w->conf's config */
 	struct target_state	*st;		/* NULL: its file could not be
 						 * read; not watched */
-	struct event		*timer;
+	struct timeheap_node	 timer;		/* in w->timers */
 	time_t			 next_probe;
 	time_t			 next_eval;	/* 0: after the next probe */
 	unsigned		 failures;	/* failed probes in a row */
 	int			 queued;	/* in w->queue */
 	int			 probing;	/* handed to the engine */
 	int			 removed;	/* gone from the config */
-	int			 dirty;		/* changed since last saved */
+	unsigned long		 changes;	/* to the state, ever */
+	unsigned long		 written;	/* `changes` when the file was
+						 * last written */
+	int			 saving;	/* a write is in flight */
+	int			 save_queued;	/* in w->saveq */
 	int			 save_failing;
 	int			 submit_failing;
 	struct wconf		*probe_conf;	/* the running probe's config */
 	struct policy_notice	*pending;	/* not yet taken by the sink */
 	size_t			 npending;
-	struct metrics_probe	 probe;		/* the last probe (metrics) */
+	/* the last probe for the metrics, when it failed (a successful one
+	 * is the state's observation: not kept twice) */
+	struct metrics_probe	 probe;
 	int			 has_probe;
 	TAILQ_ENTRY(wtarget)	 entry;		/* w->queue or w->gone */
+	TAILQ_ENTRY(wtarget)	 save_entry;	/* w->saveq */
 	unsigned long		 nprobes;	/* probes started */
 	int			 again;		/* probe again at once after
 						 * the running one */
@@ -92,7 +121,13 @@ struct watch {
 	struct wtarget		**targets;	/* as conf->cfg->targets */
 	size_t			 ntargets;
 	struct wtarget_list	 queue;		/* due, waiting for a slot */
-	struct wtarget_list	 gone;		/* removed, probe running */
+	struct wtarget_list	 gone;		/* removed, probe or save
+						 * not over */
+	struct wtarget_list	 saveq;		/* to hand to the writer */
+	struct statewriter	*writer;
+	struct timeheap		 timers;	/* every target's */
+	struct event		*ev_timers;	/* at the earliest */
+	time_t			 timers_at;	/* ev_timers set for; 0: not */
 	size_t			 running;
 	size_t			 running_max;
 	int			 stopped;
@@ -110,9 +145,11 @@ struct watch_waiter {
 	TAILQ_ENTRY(watch_waiter) entry;
 };
 
-static void	watch_wake(evutil_socket_t, short, void *);
+static void	watch_wake(struct wtarget *);
 static void	watch_probe_done(struct target_result *, void *);
 static void	wtarget_waiters_done(struct wtarget *, int);
+static void	wtarget_arm(struct wtarget *, time_t);
+static void	wtarget_release(struct wtarget *);
 
 /* ---- configs ---------------------------------------------------------- */
 
@@ -149,25 +186,118 @@ watch_set_running_max(struct watch *w)
 
 /* ---- state files ------------------------------------------------------ */
 
+/* The state has changed: it is to be saved. */
+static void
+wtarget_touch(struct wtarget *t)
+{
+	t->changes++;
+}
+
+/* The file is behind the state in memory. */
+static int
+wtarget_dirty(const struct wtarget *t)
+{
+	return t->changes != t->written;
+}
+
+static void
+wtarget_save_unqueue(struct wtarget *t)
+{
+	if (t->save_queued) {
+		TAILQ_REMOVE(&t->w->saveq, t, save_entry);
+		t->save_queued = 0;
+	}
+}
+
+/* Encode the state as it is now and hand it to the writer. */
+static void
+wtarget_save_start(struct wtarget *t)
+{
+	struct watch *w = t->w;
+
+	statewriter_put(w->writer, t, statefile_path(w->state_dir, t->name),
+	    state_encode(t->st), t->changes);
+	t->saving = 1;
+}
+
+/* Hand the writer the next targets of the FIFO while it has room. */
+static void
+watch_save_feed(struct watch *w)
+{
+	struct wtarget *t;
+
+	while (statewriter_inflight(w->writer) < WATCH_SAVES_MAX &&
+	    (t = TAILQ_FIRST(&w->saveq)) != NULL) {
+		wtarget_save_unqueue(t);
+		/* Notices not taken yet must be on disk first. */
+		if (t->st == NULL || !wtarget_dirty(t) || t->npending > 0 ||
+		    t->saving)
+			continue;
+		wtarget_save_start(t);
+	}
+}
+
+/* Save the state soon (a write in flight is followed by another one when
+ * it is reported, if the state changed meanwhile). */
 static void
 wtarget_save(struct wtarget *t)
 {
-	char err[1024];
-
-	if (statefile_save(t->w->state_dir, t->st, err, sizeof(err)) == -1) {
-		if (!t->save_failing)
-			log_warnx("%s: state not saved: %s (kept in memory; "
-			    "retried every %ds)", t->name, err, WATCH_RETRY);
-		else
-			log_debug("%s: state still not saved: %s", t->name,
-			    err);
-		t->save_failing = 1;
+	if (t->st == NULL || !wtarget_dirty(t) || t->npending > 0 ||
+	    t->saving || t->save_queued)
 		return;
+	TAILQ_INSERT_TAIL(&t->w->saveq, t, save_entry);
+	t->save_queued = 1;
+	watch_save_feed(t->w);
+}
+
+/* Save the state before returning (mark, reset): blocks the loop until
+ * the writer has written it, and what was handed over before it. */
+static void
+wtarget_save_now(struct wtarget *t)
+{
+	struct statewriter *sw = t->w->writer;
+
+	if (t->saving)
+		statewriter_wait(sw);	/* an older text, then maybe ours */
+	if (t->saving)
+		statewriter_wait(sw);
+	else if (t->st != NULL && wtarget_dirty(t) && t->npending == 0) {
+		wtarget_save_unqueue(t);
+		wtarget_save_start(t);
+		statewriter_wait(sw);
 	}
-	if (t->save_failing)
-		log_info("%s: state saved again", t->name);
-	t->save_failing = 0;
-	t->dirty = 0;
+}
+
+/* The writer is done with a text of target `key`. */
+static void
+watch_saved(void *arg, void *key, unsigned long seq, int error,
+    const char *path)
+{
+	struct watch *w = arg;
+	struct wtarget *t = key;
+
+	t->saving = 0;
+	if (error != 0) {
+		if (!t->save_failing)
+			log_warnx("%s: state not saved: %s: %s (kept in memory; "
+			    "retried every %ds)", t->name, path,
+			    strerror(error), WATCH_RETRY);
+		else
+			log_debug("%s: state still not saved: %s: %s", t->name,
+			    path, strerror(error));
+		t->save_failing = 1;
+		/* Tried again by the timer (wtarget_arm). */
+		wtarget_arm(t, time(NULL));
+	} else {
+		t->written = seq;
+		if (t->save_failing)
+			log_info("%s: state saved again", t->name);
+		t->save_failing = 0;
+		wtarget_save(t);	/* when it changed meanwhile */
+	}
+	if (t->removed)
+		wtarget_release(t);
+	watch_save_feed(w);
 }
 
 /* Offer the pending notices to the sink, in order; then save the state
@@ -198,8 +328,7 @@ wtarget_flush(struct wtarget *t)
 		return;
 	}
 	t->submit_failing = 0;
-	if (t->dirty)
-		wtarget_save(t);
+	wtarget_save(t);
 }
 
 /* ---- timers ----------------------------------------------------------- */
@@ -211,32 +340,82 @@ wtarget_renewing(const struct wtarget *t)
 	    t->st->cycle.state == CYCLE_ISSUED);
 }
 
+/* Set the libevent timer to the earliest target's time. */
+static void
+watch_timers_arm(struct watch *w, time_t now)
+{
+	struct timeheap_node *top = timeheap_top(&w->timers);
+	struct timeval tv;
+
+	if (top == NULL) {
+		evtimer_del(w->ev_timers);
+		w->timers_at = 0;
+		return;
+	}
+	if (top->due == w->timers_at)
+		return;
+	tv.tv_sec = top->due > now ? top->due - now : 0;
+	tv.tv_usec = 0;
+	if (evtimer_add(w->ev_timers, &tv) == -1) {
+		log_warnx("cannot set a timer");
+		return;
+	}
+	w->timers_at = top->due;
+}
+
+static void
+wtarget_timer_del(struct wtarget *t)
+{
+	timeheap_del(&t->w->timers, &t->timer);
+}
+
+/* Wake the targets whose time has come, WATCH_WAKE_MAX at a time. */
+static void
+watch_timers_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct watch *w = arg;
+	struct timeheap_node *top;
+	time_t now = time(NULL);
+
+	(void)fd;
+	(void)what;
+	w->timers_at = 0;
+	for (int i = 0; i < WATCH_WAKE_MAX &&
+	    (top = timeheap_top(&w->timers)) != NULL && top->due <= now; i++) {
+		struct wtarget *t = (struct wtarget *)(void *)((char *)top -
+		    offsetof(struct wtarget, timer));
+
+		timeheap_del(&w->timers, top);
+		watch_wake(t);
+	}
+	watch_timers_arm(w, now);
+}
+
 /* Set the timer to the earliest thing to do. */
 static void
 wtarget_arm(struct wtarget *t, time_t now)
 {
-	struct timeval tv;
 	time_t when = 0;
 
 	if (t->w->stopped || t->st == NULL || t->removed) {
-		evtimer_del(t->timer);
+		wtarget_timer_del(t);
 		return;
 	}
 	if (!t->queued && !t->probing)
 		when = t->next_probe;
 	if (t->next_eval != 0 && (when == 0 || t->next_eval < when))
 		when = t->next_eval;
-	if ((t->dirty || t->npending > 0) &&
-	    (when == 0 || now + WATCH_RETRY < when))
+	/* A save that failed, or notices the sink did not take, are tried
+	 * again; a save under way or waiting its turn is not. */
+	if (((wtarget_dirty(t) && !t->saving && !t->save_queued) ||
+	    t->npending > 0) && (when == 0 || now + WATCH_RETRY < when))
 		when = now + WATCH_RETRY;
 	if (when == 0) {
-		evtimer_del(t->timer);
+		wtarget_timer_del(t);
 		return;
 	}
-	tv.tv_sec = when > now ? when - now : 0;
-	tv.tv_usec = 0;
-	if (evtimer_add(t->timer, &tv) == -1)
-		log_warnx("%s: cannot set a timer", t->name);
+	timeheap_set(&t->w->timers, &t->timer, when);
+	watch_timers_arm(t->w, now);
 }
 
 /* The first probe and evaluation after the state was loaded. */
@@ -282,7 +461,7 @@ wtarget_evaluate(struct wtarget *t, const struct policy_obs *obs, time_t now)
 		t->npending += out.nnotices;
 	}
 	if (out.changed)
-		t->dirty = 1;
+		wtarget_touch(t);
 	t->next_eval = out.next_eval;
 	policy_out_free(&out);
 	wtarget_flush(t);
@@ -324,12 +503,14 @@ wtarget_free(struct wtarget *t)
 	if (t == NULL)
 		return;
 	wtarget_waiters_done(t, WATCH_GONE);
-	if (t->timer != NULL)
-		event_free(t->timer);
+	wtarget_save_unqueue(t);
+	if (t->saving && t->w->writer != NULL)
+		statewriter_forget(t->w->writer, t);
+	wtarget_timer_del(t);
 	state_free(t->st);
 	metrics_probe_free(&t->probe);
 	free(t->pending);
-	free(t->name);
+	intern_put(t->name);
 	free(t);
 }
 
@@ -348,16 +529,18 @@ watch_probe_done(struct target_result *res, void *arg)
 	if (t->removed) {
 		log_debug("%s: a probe ended after the target was removed",
 		    t->name);
-		TAILQ_REMOVE(&w->gone, t, entry);
-		wtarget_free(t);
+		wtarget_release(t);
 		goto done;
 	}
 	now = time(NULL);
 	policy_observation_from_result(res, &obs);
 	metrics_count_probe(obs.ok);
 	metrics_probe_free(&t->probe);
-	metrics_probe_from_result(&t->probe, res);
-	t->has_probe = 1;
+	t->has_probe = 0;
+	if (!obs.ok) {
+		metrics_probe_from_result(&t->probe, res);
+		t->has_probe = 1;
+	}
 	if (obs.ok) {
 		char na[32];
 
@@ -389,17 +572,14 @@ done:
 }
 
 static void
-watch_wake(evutil_socket_t fd, short what, void *arg)
+watch_wake(struct wtarget *t)
 {
-	struct wtarget *t = arg;
 	time_t now = time(NULL);
 
-	(void)fd;
-	(void)what;
 	if (t->w->stopped || t->st == NULL)
 		return;
-	if ((t->next_eval != 0 && now >= t->next_eval) || t->dirty ||
-	    t->npending > 0)
+	if ((t->next_eval != 0 && now >= t->next_eval) || t->npending > 0 ||
+	    (wtarget_dirty(t) && !t->saving && !t->save_queued))
 		wtarget_evaluate(t, NULL, now);
 	if (!t->queued && !t->probing && now >= t->next_probe) {
 		t->queued = 1;
@@ -421,20 +601,16 @@ wtarget_load(struct wtarget *t, int *loaded)
 	switch (statefile_load(t->w->state_dir, t->name, &t->st, err,
 	    sizeof(err))) {
 	case STATEFILE_LOADED:
-		*loaded = 1;
 		/* The saved observation is the last probe when that one
-		 * succeeded: its figures stand until the next probe. */
-		if (t->st->last_probe_ok && t->st->observation != NULL) {
-			metrics_probe_from_result(&t->probe,
-			    t->st->observation);
-			t->has_probe = 1;
-		}
+		 * succeeded: its figures stand until the next probe (see
+		 * watch_view). */
+		*loaded = 1;
 		return 1;
 	case STATEFILE_NEW:
 		return 1;
 	case STATEFILE_CORRUPT:
 		/* statefile_load logged it; the fresh state replaces it */
-		t->dirty = 1;
+		wtarget_touch(t);
 		return 1;
 	case STATEFILE_ERROR:
 		break;
@@ -452,10 +628,9 @@ wtarget_new(struct watch *w, const struct target_conf *tc, time_t now)
 
 	t->w = w;
 	t->tc = tc;
-	t->name = xstrdup(tc->name);
+	t->name = intern_get(tc->name);
 	TAILQ_INIT(&t->waiters);
-	if ((t->timer = evtimer_new(w->base, watch_wake, t)) == NULL)
-		fatalx("%s: cannot make a timer", __func__);
+	t->timer.idx = TIMEHEAP_NONE;
 	if (wtarget_load(t, &loaded))
 		wtarget_schedule_first(t, now, loaded);
 	return t;
@@ -469,20 +644,28 @@ wtarget_drop(struct watch *w, struct wtarget *t)
 		TAILQ_REMOVE(&w->queue, t, entry);
 		t->queued = 0;
 	}
-	evtimer_del(t->timer);
+	wtarget_timer_del(t);
 	t->again = 0;
 	wtarget_waiters_done(t, WATCH_GONE);
 	if (t->npending > 0)
 		log_warnx("%s: removed with %zu notice%s not taken by the "
 		    "sink", t->name, t->npending, t->npending == 1 ? "" : "s");
-	else if (t->st != NULL && t->dirty)
+	else
 		wtarget_save(t);
 	log_info("%s: no longer watched (its state file is kept)", t->name);
-	if (t->probing) {
-		t->removed = 1;
-		TAILQ_INSERT_TAIL(&w->gone, t, entry);
-	} else
-		wtarget_free(t);
+	t->removed = 1;
+	TAILQ_INSERT_TAIL(&w->gone, t, entry);
+	wtarget_release(t);
+}
+
+/* Free a removed target once no probe and no save of it is under way. */
+static void
+wtarget_release(struct wtarget *t)
+{
+	if (t->probing || t->saving || t->save_queued)
+		return;
+	TAILQ_REMOVE(&t->w->gone, t, entry);
+	wtarget_free(t);
 }
 
 /* ---- the watch -------------------------------------------------------- */
@@ -502,6 +685,10 @@ watch_new(struct event_base *base, struct probe_engine *engine,
 	LIST_INIT(&w->confs);
 	TAILQ_INIT(&w->queue);
 	TAILQ_INIT(&w->gone);
+	TAILQ_INIT(&w->saveq);
+	w->writer = statewriter_new(base, state_dir, watch_saved, w);
+	if ((w->ev_timers = evtimer_new(base, watch_timers_fire, w)) == NULL)
+		fatalx("%s: cannot make a timer", __func__);
 	w->conf = wconf_new(w, cfg);
 	watch_set_running_max(w);
 	w->ntargets = cfg->ntargets;
@@ -622,32 +809,51 @@ watch_stop(struct watch *w)
 		TAILQ_REMOVE(&w->queue, t, entry);
 		t->queued = 0;
 	}
-	for (size_t i = 0; i < w->ntargets; i++)
-		evtimer_del(w->targets[i]->timer);
+	timeheap_clear(&w->timers);
+	evtimer_del(w->ev_timers);
+	w->timers_at = 0;
+}
+
+/* One target at stop: queue its save, or say why it cannot be. */
+static void
+wtarget_save_last(struct wtarget *t)
+{
+	if (t->st == NULL || !wtarget_dirty(t))
+		return;
+	if (t->npending > 0) {
+		log_warnx("%s: %zu notice%s not taken by the sink; the state is "
+		    "not saved, so they are decided again at the next start",
+		    t->name, t->npending, t->npending == 1 ? "" : "s");
+		return;
+	}
+	wtarget_save(t);
 }
 
 size_t
 watch_save_all(struct watch *w)
 {
+	struct wtarget *t;
 	size_t failed = 0;
 
+	for (size_t i = 0; i < w->ntargets; i++)
+		wtarget_save_last(w->targets[i]);
+	TAILQ_FOREACH(t, &w->gone, entry)
+		wtarget_save_last(t);
+	/* Every save is tried once more at most: a failed one is not
+	 * queued again, a written one only if it changed meanwhile. */
+	while (!TAILQ_EMPTY(&w->saveq) ||
+	    statewriter_inflight(w->writer) > 0) {
+		watch_save_feed(w);
+		statewriter_wait(w->writer);
+	}
 	for (size_t i = 0; i < w->ntargets; i++) {
-		struct wtarget *t = w->targets[i];
-
-		if (t->st == NULL || !t->dirty)
-			continue;
-		if (t->npending > 0) {
-			log_warnx("%s: %zu notice%s not taken by the sink; the "
-			    "state is not saved, so they are decided again at "
-			    "the next start", t->name, t->npending,
-			    t->npending == 1 ? "" : "s");
-			failed++;
-			continue;
-		}
-		wtarget_save(t);
-		if (t->dirty)
+		t = w->targets[i];
+		if (t->st != NULL && wtarget_dirty(t))
 			failed++;
 	}
+	TAILQ_FOREACH(t, &w->gone, entry)
+		if (t->st != NULL && wtarget_dirty(t))
+			failed++;
 	return failed;
 }
 
@@ -659,6 +865,9 @@ watch_free(struct watch *w)
 
 	if (w == NULL)
 		return;
+	/* What is still in flight is written; nothing more is reported. */
+	statewriter_free(w->writer);
+	w->writer = NULL;
 	for (size_t i = 0; i < w->ntargets; i++)
 		wtarget_free(w->targets[i]);
 	free(w->targets);
@@ -672,6 +881,8 @@ watch_free(struct watch *w)
 		config_free(wc->cfg);
 		free(wc);
 	}
+	timeheap_clear(&w->timers);
+	event_free(w->ev_timers);
 	free(w->state_dir);
 	free(w);
 }
@@ -733,8 +944,10 @@ watch_view(const struct watch *w, size_t index, struct watch_view *v)
 	v->probing = t->probing;
 	v->queued = t->queued;
 	v->failures = t->failures;
-	v->saved = !t->dirty;
+	v->saved = !wtarget_dirty(t);
 	v->probe = t->st != NULL && t->has_probe ? &t->probe : NULL;
+	if (v->probe == NULL && t->st != NULL && t->st->last_probe_ok)
+		v->probe_result = t->st->observation;
 }
 
 /* Put the target at the head of the probe queue (or probe it again once
@@ -819,8 +1032,9 @@ watch_mark(struct watch *w, size_t index, enum policy_mark mark,
 		    mark == POLICY_MARK_APPLIED ? "applied" : "issued",
 		    clean != NULL ? ": " : "", clean != NULL ? clean : "");
 		free(clean);
-		t->dirty = 1;
+		wtarget_touch(t);
 		wtarget_evaluate(t, NULL, now);
+		wtarget_save_now(t);
 		wtarget_arm(t, now);
 	}
 	return 0;
@@ -845,9 +1059,10 @@ watch_reset(struct watch *w, size_t index, const char *note, time_t now,
 	free(clean);
 	/* The new cycle starts from what the next probe sees, not from the
 	 * old observation. */
-	t->dirty = 1;
+	wtarget_touch(t);
 	t->next_eval = 0;
 	wtarget_flush(t);
+	wtarget_save_now(t);
 	wtarget_probe_soon(t);
 	wtarget_arm(t, now);
 	watch_kick(w);

@@ -481,6 +481,129 @@ test_messages_printable(void **unused)
 	}
 }
 
+/* Split a whole list answer fed in pieces of `step` bytes, as a client
+ * reading a socket would; the items' texts joined by '|'. */
+static char *
+split_list(const char *answer, size_t step, int *rc)
+{
+	struct buf got = { 0 }, in = { 0 };
+	size_t fed = 0, off, start, end, n = 0, total = strlen(answer);
+	int begun = -1;
+
+	*rc = -1;
+	while (begun == -1) {
+		if (fed == total)
+			return buf_steal(&got);
+		size_t k = total - fed < step ? total - fed : step;
+
+		buf_add(&in, answer + fed, k);
+		fed += k;
+		begun = ctlproto_list_start(in.data, in.len);
+	}
+	if (begun == 0) {
+		*rc = 0;
+		buf_free(&in);
+		return buf_steal(&got);
+	}
+	off = strlen(CTLPROTO_LIST_PREFIX);
+	for (;;) {
+		switch (ctlproto_list_next(in.data + off, in.len - off, n,
+		    &start, &end)) {
+		case CTLLIST_ITEM:
+			if (n > 0)
+				buf_adds(&got, "|");
+			buf_add(&got, in.data + off + start, end - start);
+			off += end;
+			n++;
+			continue;
+		case CTLLIST_END:
+			*rc = off + end == in.len && fed == total ? 1 : -2;
+			buf_free(&in);
+			return buf_steal(&got);
+		case CTLLIST_BAD:
+			*rc = -3;
+			buf_free(&in);
+			return buf_steal(&got);
+		case CTLLIST_MORE:
+			break;
+		}
+		if (fed == total) {
+			*rc = -4;
+			buf_free(&in);
+			return buf_steal(&got);
+		}
+		size_t k = total - fed < step ? total - fed : step;
+
+		buf_add(&in, answer + fed, k);
+		fed += k;
+	}
+}
+
+static void
+test_list_split(void **unused)
+{
+	static const struct {
+		const char	*answer;
+		int		 rc;	/* 1 whole list, 0 not a list, < 0 bad */
+		const char	*items;
+	} cases[] = {
+		{ CTLPROTO_LIST_PREFIX CTLPROTO_LIST_SUFFIX, 1, "" },
+		{ CTLPROTO_LIST_PREFIX "{\"target\":\"a\"}" CTLPROTO_LIST_SUFFIX,
+		    1, "{\"target\":\"a\"}" },
+		/* braces, brackets, quotes and backslashes inside strings */
+		{ CTLPROTO_LIST_PREFIX "{\"t\":\"}]{[\",\"u\":\"\\\"}\\\\\"},"
+		    "{\"a\":[{\"b\":[]}],\"c\":null}" CTLPROTO_LIST_SUFFIX, 1,
+		    "{\"t\":\"}]{[\",\"u\":\"\\\"}\\\\\"}|"
+		    "{\"a\":[{\"b\":[]}],\"c\":null}" },
+		/* an error, and a result of another form: read whole */
+		{ "{\"v\":1,\"ok\":false,\"error\":{\"code\":\"x\"}}\n", 0, "" },
+		{ "{\"v\":1,\"ok\":true,\"result\":{\"queued\":1}}\n", 0, "" },
+		/* broken lists */
+		{ CTLPROTO_LIST_PREFIX "{\"a\":1}{\"b\":2}" CTLPROTO_LIST_SUFFIX,
+		    -3, "{\"a\":1}" },
+		{ CTLPROTO_LIST_PREFIX "1,2" CTLPROTO_LIST_SUFFIX, -3, "" },
+		{ CTLPROTO_LIST_PREFIX "{\"a\":\"x\ny\"}" CTLPROTO_LIST_SUFFIX,
+		    -3, "" },
+		{ CTLPROTO_LIST_PREFIX "{\"a\":1}]}}\r\n", -3, "{\"a\":1}" },
+		{ CTLPROTO_LIST_PREFIX "{\"a\":1},{\"b\":", -4, "{\"a\":1}" },
+	};
+	(void)unused;
+
+	for (size_t i = 0; i < nitems(cases); i++) {
+		static const size_t steps[] = { 1, 2, 3, 7, 64, 100000 };
+
+		for (size_t j = 0; j < nitems(steps); j++) {
+			int rc;
+			char *items = split_list(cases[i].answer, steps[j], &rc);
+
+			if (rc != cases[i].rc || strcmp(items,
+			    cases[i].items) != 0)
+				fail_msg("case %zu, %zu bytes at a time: rc %d "
+				    "items \"%s\"", i, steps[j], rc, items);
+			free(items);
+		}
+	}
+}
+
+/* What the daemon streams is what the client splits. */
+static void
+test_list_matches_ok(void **unused)
+{
+	json_t *t = json_pack("{s:[{s:s},{s:s}]}", "targets", "target", "a",
+	    "target", "b");
+	char *line = ctlproto_ok(t);
+	int rc;
+	char *items;
+	(void)unused;
+
+	assert_non_null(line);
+	items = split_list(line, 5, &rc);
+	assert_int_equal(rc, 1);
+	assert_string_equal(items, "{\"target\":\"a\"}|{\"target\":\"b\"}");
+	free(items);
+	free(line);
+}
+
 int
 main(void)
 {
@@ -492,6 +615,8 @@ main(void)
 		cmocka_unit_test(test_responses),
 		cmocka_unit_test(test_response_decode_errors),
 		cmocka_unit_test(test_messages_printable),
+		cmocka_unit_test(test_list_split),
+		cmocka_unit_test(test_list_matches_ok),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -515,16 +515,12 @@ test_header_injection(void **state)
 			struct fx fx;
 			struct mailmsg m;
 			struct parsed p;
-			struct target_result *r;
 
 			fx_init(&fx, conf, (enum notice_kind)k);
 			/* raw, as if nothing had sanitised it before */
 			fx_set_org(&fx, "Evil\r\nBcc: victim@example.com\r\n"
 			    "\r\nInjected body");
-			r = fx.st->observation;
-			free(r->addrs[0].cert.subject.cn);
-			r->addrs[0].cert.subject.cn = xstrdup("x\nSubject: "
-			    "owned\x1b[31m");
+			fx_set_cn(&fx, "x\nSubject: owned\x1b[31m");
 			free(fx.st->last_error);
 			fx.st->last_error = xstrdup("550\r\nBcc: a@b.example");
 			mailmsg_compose(&fx.in, &m);

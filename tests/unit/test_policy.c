@@ -38,7 +38,7 @@ struct leaf {
 };
 
 /* What a probe found: each address serves `leaves[i]`, or nothing when
- * NULL. Free with state_result_free. */
+ * NULL. Free with target_result_free. */
 static struct target_result *
 result_make(time_t at, const struct leaf *const *leaves, size_t n)
 {
@@ -83,7 +83,7 @@ obs_make(struct policy_obs *o, time_t at, const struct leaf *const *leaves,
 	struct target_result *r = result_make(at, leaves, n);
 
 	policy_observation_from_result(r, o);
-	state_result_free(r);
+	target_result_free(r);
 }
 
 /* --- the simulated daemon ------------------------------------------------ */
@@ -183,7 +183,7 @@ sim_probe(struct sim *s, time_t now, const struct leaf *const *leaves,
 	policy_observation_from_result(r, &o);
 	if (o.ok)
 		state_set_observation(s->st, r);
-	state_result_free(r);
+	target_result_free(r);
 	sim_run(s, now, &o);
 	policy_obs_free(&o);
 }

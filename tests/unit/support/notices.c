@@ -43,11 +43,13 @@ at(const char *s)
 }
 
 static void
-leaf(struct cert_obs *c, const char *sha, const char *serial, time_t na)
+leaf(struct fx *fx, struct cert_obs *c, const char *sha, const char *serial,
+    time_t na)
 {
 	memset(c, 0, sizeof(*c));
-	c->subject.cn = xstrdup("www.example.jp");
-	c->subject.o = xstrdup("株式会社エグザンプル");
+	c->subject.cn = xstrdup(fx->cn != NULL ? fx->cn : "www.example.jp");
+	c->subject.o = xstrdup(fx->org != NULL ? fx->org :
+	    "株式会社エグザンプル");
 	c->subject.l = xstrdup("千代田区");
 	c->subject.st = xstrdup("東京都");
 	c->subject.c = xstrdup("JP");
@@ -85,14 +87,14 @@ observe(struct fx *fx, int mixed)
 		rd_strlcpy(a[i].tls_version, "TLSv1.3",
 		    sizeof(a[i].tls_version));
 	}
-	leaf(&a[0].cert, "aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11"
+	leaf(fx, &a[0].cert, "aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11"
 	    "aa11aa11aa11", "0a1b2c", na);
 	if (mixed) {
-		leaf(&a[1].cert, "bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22"
+		leaf(fx, &a[1].cert, "bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22bb22"
 		    "bb22bb22bb22bb22", "0d0e0f", na + 365 * 86400);
 		r.problems = PROB_MIXED_CERTIFICATES;
 	} else
-		leaf(&a[1].cert, a[0].cert.sha256, "0a1b2c", na);
+		leaf(fx, &a[1].cert, a[0].cert.sha256, "0a1b2c", na);
 	a[2].error = xstrdup("connect: Connection refused");
 	r.problems |= PROB_UNREACHABLE;
 	state_set_observation(fx->st, &r);
@@ -184,17 +186,19 @@ fx_init(struct fx *fx, const char *conf, enum notice_kind kind)
 	fx->in.now = fx->now;
 }
 
+/* The state's observation is read-only (packed): observe again. */
 void
 fx_set_org(struct fx *fx, const char *o)
 {
-	struct target_result *r = fx->st->observation;
+	fx->org = o;
+	observe(fx, 0);
+}
 
-	for (size_t i = 0; i < r->naddrs; i++) {
-		if (!r->addrs[i].has_cert)
-			continue;
-		free(r->addrs[i].cert.subject.o);
-		r->addrs[i].cert.subject.o = xstrdup(o);
-	}
+void
+fx_set_cn(struct fx *fx, const char *cn)
+{
+	fx->cn = cn;
+	observe(fx, 0);
 }
 
 void

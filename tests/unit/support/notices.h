@@ -20,6 +20,8 @@ struct fx {
 	struct policy_notice	 n;
 	time_t			 now;
 	struct mailmsg_in	 in;
+	const char		*cn;	/* the leaf's, when set (borrowed) */
+	const char		*org;
 };
 
 /*
@@ -33,8 +35,10 @@ struct fx {
  */
 void	 fx_init(struct fx *, const char *conf, enum notice_kind kind);
 void	 fx_free(struct fx *);
-/* Both addresses' leaf subject O, or the second address a different leaf. */
+/* Both addresses' leaf subject O or CN (`o`, `cn` are kept: keep them
+ * alive), or the second address a different leaf. */
 void	 fx_set_org(struct fx *, const char *o);
+void	 fx_set_cn(struct fx *, const char *cn);
 void	 fx_mixed_leaves(struct fx *);
 /* The default config text, with `extra` lines appended to [renewd] and
  * lang set (caller frees). */
