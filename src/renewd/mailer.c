@@ -686,7 +686,6 @@ abort_inflight(struct mailer *m)
 			running = 1;
 		}
 	for (int round = 0; running && round < 50; round++) {
-		CURLMsg *msg;
 		int left;
 
 		if (round > 0)
@@ -694,7 +693,7 @@ abort_inflight(struct mailer *m)
 		if (curl_multi_perform(m->multi, &running) != CURLM_OK)
 			break;
 		/* the outcome does not matter: the entry stays as it is */
-		while ((msg = curl_multi_info_read(m->multi, &left)) != NULL)
+		while (curl_multi_info_read(m->multi, &left) != NULL)
 			;
 	}
 }
