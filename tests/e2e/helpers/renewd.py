@@ -97,6 +97,7 @@ def wrap(argv: Sequence) -> List[str]:
             "--errors-for-leak-kinds=definite,indirect",
             "--show-leak-kinds=definite,indirect", "--track-fds=no",
             "--num-callers=30", "--child-silent-after-fork=yes",
+            f"--suppressions={REPO / 'tests' / 'e2e' / 'valgrind.supp'}",
             f"--log-file={d}/{prog.name}.%p.valgrind", *argv]
 
 
