@@ -3,6 +3,10 @@
 #   make            build renewd and renewctl into $(BUILD)/
 #   make check      install missing Debian packages, build, run every test
 #   make asan       the same suite with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make static     clang-tidy and cppcheck over src/ and tests/unit/ (part of
+#                   `lint`, so of `check`); writes $(BUILD)/compile_commands.json
+#   make valgrind   the end-to-end suite with renewd and renewctl under
+#                   valgrind's memcheck (errors and definite leaks fail a test)
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make deps       install missing Debian packages (idempotent, quiet when done)
 #   make fuzz       build the libFuzzer harnesses (fuzz/fuzz_*.c) with clang
@@ -74,7 +78,7 @@ LIBCOMMON := $(BUILD)/libcommon.a
 LIBRENEWD := $(BUILD)/librenewd.a
 
 .SECONDARY:
-.PHONY: all check test unit e2e lint asan deps install uninstall clean demo bench
+.PHONY: all check test unit e2e lint static valgrind valgrind-e2e asan deps install uninstall clean demo bench
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-run
 .DEFAULT_GOAL := all
 
@@ -133,13 +137,34 @@ unit: $(UNIT_BIN)
 e2e: all $(UNIT_BIN)
 	RENEWD_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -p no:cacheprovider tests/e2e
 
+# The static analysis sees the same sources whatever SAN is: once, in the
+# plain build's lint.
 lint:
 	@scripts/check-core-purity
 	@scripts/check-man
 	@RENEWD_BUILD=$(abspath $(BUILD)) scripts/check-systemd
+	@$(if $(SAN),,$(MAKE) --no-print-directory static)
+
+static:
+	@BUILD=$(BUILD) scripts/check-static
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
+
+# The end-to-end suite against this build, every renewd, renewctl and unit
+# test binary the tests start under valgrind's memcheck (RENEWD_VALGRIND=1:
+# tests/e2e/helpers/renewd.py); a report with an error or a definite or
+# indirect leak fails its test. The test files run VALGRIND_JOBS at a time
+# when pytest-xdist is installed.
+VALGRIND_JOBS ?= 2
+XDIST = $(shell /usr/bin/python3 -c 'import xdist' 2>/dev/null && echo yes)
+
+valgrind: deps
+	@$(MAKE) --no-print-directory valgrind-e2e
+
+valgrind-e2e: all $(UNIT_BIN)
+	RENEWD_VALGRIND=1 RENEWD_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -p no:cacheprovider \
+		$(if $(XDIST),-n $(VALGRIND_JOBS) --dist loadfile) tests/e2e
 
 deps:
 	@scripts/install-deps

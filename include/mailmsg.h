@@ -102,11 +102,11 @@ char	*mailmsg_base64(const void *, size_t len, size_t linelen);
  * longer than MAILMSG_LINE_MAX. An ASCII value is folded at its spaces; a
  * value with other bytes (UTF-8), or an ASCII one with a word too long to
  * fold, becomes RFC 2047 B encoded-words of at most MAILMSG_WORD_MAX
- * characters, split between characters, in UTF-8 or (iso2022jp, when
+ * characters, split between characters, in UTF-8 or (jis, when
  * every character converts) ISO-2022-JP. Ends in CRLF.
  */
 char	*mailmsg_header_text(const char *name, const char *value,
-	    int iso2022jp);
+	    int jis);
 /* UTF-8 to ISO-2022-JP, each LF-terminated line ending in ASCII. 0, or -1
  * when a character has no ISO-2022-JP form (or iconv is unavailable). */
 int	 mailmsg_to_iso2022jp(const char *utf8, size_t len, char **out,

@@ -43,7 +43,7 @@ size_t		 statewriter_inflight(const struct statewriter *);
 /* Block until every job put so far is written, then report them all. */
 void		 statewriter_wait(struct statewriter *);
 /* `key` goes away: its jobs are still written, but not reported. */
-void		 statewriter_forget(struct statewriter *, void *key);
+void		 statewriter_forget(struct statewriter *, const void *key);
 /* Write what is queued, stop the thread; nothing more is reported. */
 void		 statewriter_free(struct statewriter *);
 

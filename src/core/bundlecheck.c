@@ -280,7 +280,7 @@ bundle_check_chain(X509 *leaf, STACK_OF(X509) *chain, X509_STORE *trust,
 }
 
 static void
-bundle_check_trust(const struct cert_obs *obs, X509_STORE *trust,
+bundle_check_trust(const struct cert_obs *obs, const X509_STORE *trust,
     struct check_report *out)
 {
 	if (trust == NULL)

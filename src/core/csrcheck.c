@@ -208,13 +208,13 @@ csr_string_intact(const ASN1_STRING *s)
 		break;
 	}
 	n = len > 0 ? (size_t)len : 0;
-	for (i = 0; i < n; i++) {
-		if (p[i] == '\0' || (ascii && p[i] >= 0x80))
+	/* No NUL, nothing but ASCII where ASCII is due, no C1 control
+	 * (U+0080..U+009F: C2 80..C2 9F). */
+	for (i = 0; i < n; i++)
+		if (p[i] == '\0' || (ascii && p[i] >= 0x80) ||
+		    (i + 1 < n && p[i] == 0xc2 && p[i + 1] >= 0x80 &&
+		    p[i + 1] <= 0x9f))
 			ok = 0;
-		else if (i + 1 < n && p[i] == 0xc2 && p[i + 1] >= 0x80 &&
-		    p[i + 1] <= 0x9f)
-			ok = 0;		/* C1: U+0080..U+009F */
-	}
 	if (ok) {
 		/* rd_sanitize() changes invalid UTF-8 and C0/DEL only. */
 		clean = rd_sanitize((const char *)p, n);

@@ -248,7 +248,7 @@ enum starttls_status
 starttls_feed(struct starttls_parser *p, const char *data, size_t len,
     size_t *used)
 {
-	enum starttls_status st = STARTTLS_NEED_MORE;
+	enum starttls_status st;
 	size_t i = 0;
 
 	*used = 0;

@@ -590,11 +590,16 @@ dec_str(struct dec *d, json_t *obj, const char *path, const char *key,
 		return -1;
 	if (json_is_null(v) && nullable)
 		return 0;
-	if (!json_is_string(v))
-		return dec_fail(d, sub, nullable ? "not a string or null" :
+	/* -1 spelled out: *out stays NULL only when this fails. */
+	if (!json_is_string(v)) {
+		dec_fail(d, sub, nullable ? "not a string or null" :
 		    "not a string");
-	if (strlen(json_string_value(v)) != json_string_length(v))
-		return dec_fail(d, sub, "contains a NUL byte");
+		return -1;
+	}
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		dec_fail(d, sub, "contains a NUL byte");
+		return -1;
+	}
 	*out = json_string_value(v);
 	return 0;
 }
@@ -653,6 +658,7 @@ dec_int(struct dec *d, json_t *obj, const char *path, const char *key,
 	char sub[256];
 	json_t *v;
 
+	*out = 0;
 	if ((v = dec_member(d, obj, path, key, sub, sizeof(sub))) == NULL)
 		return -1;
 	if (!json_is_integer(v))

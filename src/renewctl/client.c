@@ -193,8 +193,9 @@ ctl_read_answer(struct ctl *ctl, int fd, struct buf *in, int timeout_sec,
 	char msg[512], *nl;
 	size_t scanned = 0;
 
-	while ((nl = in->len > 0 ? memchr(in->data + scanned, '\n',
-	    in->len - scanned) : NULL) == NULL) {
+	while ((nl = (in->len > 0 && in->data != NULL) ?
+	    memchr(in->data + scanned, '\n', in->len - scanned) : NULL) ==
+	    NULL) {
 		scanned = in->len;
 		if (in->len > CTL_ANSWER_MAX) {
 			fprintf(stderr, "renewctl: the answer is longer than "
@@ -264,8 +265,8 @@ ctl_call_list(struct ctl *ctl, const struct ctlproto_request *req,
 		if (!resp->ok || !json_is_array(targets = json_object_get(
 		    resp->result, "targets")))
 			goto done;
-		json_array_foreach(targets, off, item)
-			cb(arg, item);
+		for (off = 0; off < json_array_size(targets); off++)
+			cb(arg, json_array_get(targets, off));
 		goto done;
 	}
 	off = strlen(CTLPROTO_LIST_PREFIX);

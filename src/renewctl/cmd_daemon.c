@@ -208,17 +208,16 @@ daemon_ask_list(struct ctl *ctl, const struct ctl_cmd *cmd,
 {
 	struct ctlproto_response resp;
 	struct daemon_list dl = { .ctl = ctl, .worst = EXIT_OK };
-	int rv;
+	int rv, failed;
 
 	if (!ctl->json)
 		dl.table = daemon_status_table_new();
-	if (ctl_call_list(ctl, req, timeout, daemon_list_item, &dl,
-	    &resp) == -1)
-		rv = -1;
-	else if (!resp.ok)
+	failed = ctl_call_list(ctl, req, timeout, daemon_list_item, &dl,
+	    &resp) == -1;
+	if (!failed && !resp.ok)
 		rv = ctl_daemon_error(ctl, cmd, &resp);
-	else if (resp.result != NULL && daemon_targets(cmd, resp.result) ==
-	    NULL)
+	else if (failed || (resp.result != NULL &&
+	    daemon_targets(cmd, resp.result) == NULL))
 		rv = -1;
 	else
 		rv = dl.unknown == dl.n ? EXIT_UNKNOWN : dl.worst;

@@ -119,6 +119,8 @@ usage_all(FILE *f)
 void
 ctl_command_help(FILE *f, const struct ctl_cmd *cmd)
 {
+	/* cppcheck-suppress ctunullpointer ; main() answers -h itself before
+	 * a command is known */
 	fprintf(f, "usage: renewctl %s%s%s\n", cmd->name,
 	    cmd->args[0] != '\0' ? " " : "", cmd->args);
 	fprintf(f, "\n%c%s%s.\n", toupper((unsigned char)cmd->help[0]),

@@ -382,8 +382,9 @@ daemon_run(const char *path, struct config *cfg)
 	d.state_dir = xstrdup(cfg->state_dir);
 	evlog_init(0);
 
-	if (daemon_ignore_sigpipe() == -1 ||
-	    (d.lockfd = daemon_state_dir(d.state_dir)) == -1 ||
+	if (daemon_ignore_sigpipe() == -1)
+		goto fail;
+	if ((d.lockfd = daemon_state_dir(d.state_dir)) == -1 ||
 	    (d.trust = trust_load(cfg->ca_file)) == NULL)
 		goto fail;
 	if ((d.base = daemon_event_base()) == NULL) {

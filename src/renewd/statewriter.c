@@ -239,7 +239,7 @@ statewriter_wait(struct statewriter *sw)
 }
 
 void
-statewriter_forget(struct statewriter *sw, void *key)
+statewriter_forget(struct statewriter *sw, const void *key)
 {
 	struct swjob *j;
 

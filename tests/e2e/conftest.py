@@ -20,16 +20,41 @@ Per test:
             helpers.dns.Dnsmasq (.nameserver = "127.0.0.1:PORT")
   ipv6      skips the test when ::1 cannot be used
   renewctl_bin  the renewctl binary's path (fails clearly when missing)
+
+Every test, under RENEWD_VALGRIND=1 (make valgrind): the programs it starts
+write their valgrind reports to its tmp dir (valgrind/), and the test fails
+at teardown when one shows a memory error or a definite or indirect leak
+(helpers.renewd.wrap, valgrind_problems).
 """
 
 from __future__ import annotations
 
 import pytest
 
+from helpers import renewd as rdmod
 from helpers.dns import Dnsmasq, dnsmasq_available
 from helpers.pki import PKI, KeyPool, make_hierarchy
 from helpers.renewd import Renewd, require_binary
 from helpers.servers import ServerPool, ipv6_loopback_available
+
+
+# First of a test's fixtures (autouse), so torn down last: after `renewd`
+# has killed the services a test left running.
+@pytest.fixture(autouse=True)
+def valgrind_reports(tmp_path):
+    if not rdmod.VALGRIND:
+        yield
+        return
+    d = tmp_path / "valgrind"
+    rdmod.set_valgrind_dir(d)
+    try:
+        yield
+    finally:
+        rdmod.set_valgrind_dir(None)
+    problems = rdmod.valgrind_problems(d)
+    if problems:
+        pytest.fail("valgrind found memory errors or leaks:\n" +
+                    "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import signal
 import time
 
 from helpers.pki import today_jst
-from helpers.renewd import Target
+from helpers.renewd import Target, scaled
 
 NAME = "www.renewd.test"
 DATE = r"\d{4}-\d{2}-\d{2}"
@@ -229,7 +229,7 @@ def test_sigkill_during_state_writes(renewd, servers, hier):
     for _ in range(10):
         d = renewd.daemon(cfg, debug=False)
         d.wait_log(r"^renewd: started: ")
-        time.sleep(rng.uniform(0.05, 0.5))
+        time.sleep(scaled(rng.uniform(0.05, 0.5)))
         d.kill()
         assert d.rc == -signal.SIGKILL, d.describe()
         for p in renewd.state_dir.glob("*.json"):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.renewd import build_dir, program_env
+from helpers.renewd import build_dir, program_env, scaled, wrap
 from helpers.smtp import Inbox, Smtp, free_port, parse, server_tls_context
 
 from aiosmtpd.smtp import AuthResult  # noqa: E402  (helpers.smtp skips)
@@ -76,9 +76,10 @@ def drive(conf: Path, expect: str, kind: str = "reminder",
     env = program_env(extra={"RENEWD_MAILER_CONF": str(conf),
                              "RENEWD_MAILER_EXPECT": expect,
                              "RENEWD_MAILER_KIND": kind,
-                             "RENEWD_MAILER_TIMEOUT": str(timeout)})
-    p = subprocess.run([str(binary)], env=env, capture_output=True,
-                       text=True, timeout=timeout + 30)
+                             "RENEWD_MAILER_TIMEOUT":
+                             str(int(scaled(timeout)))})
+    p = subprocess.run(wrap([binary]), env=env, capture_output=True,
+                       text=True, timeout=scaled(timeout + 30))
     out = p.stdout + p.stderr
     assert p.returncode == 0, out
     assert f"outcome: reached {expect}" in out, out

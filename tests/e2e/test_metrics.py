@@ -21,8 +21,8 @@ from typing import Dict, List, Optional, Tuple
 import pytest
 
 from helpers.pki import today_jst
-from helpers.renewd import (REPO, SANITIZER_RE, Target, build_dir,
-                            unused_tcp_port)
+from helpers.renewd import (REPO, SANITIZER_RE, Target, build_dir, scaled,
+                            unused_tcp_port, wrap)
 
 GOOD = "www.renewd.test"
 BAD = "refused.renewd.test"
@@ -375,8 +375,8 @@ def test_promtool_accepts_escaped_labels(promtool, tmp_path):
         pytest.skip(f"{unit} not built (make {unit.relative_to(REPO)})"
                     if unit.is_relative_to(REPO) else f"{unit} not built")
     out = tmp_path / "sample.prom"
-    p = subprocess.run([str(unit), "--dump", str(out)], capture_output=True,
-                       text=True, timeout=60)
+    p = subprocess.run(wrap([unit, "--dump", out]), capture_output=True,
+                       text=True, timeout=scaled(60))
     assert p.returncode == 0, p.stderr
     body = out.read_bytes()
     promtool_check(promtool, body)

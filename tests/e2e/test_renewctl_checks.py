@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from helpers.renewd import (EXIT_CRITICAL, EXIT_OK, EXIT_UNKNOWN,
-                            EXIT_WARNING, program_env, run)
+                            EXIT_WARNING, program_env, run, scaled, wrap)
 
 HOST = "www.renewd.test"
 GOOD = dict(cn=HOST, o="株式会社レニューテスト", l="千代田区", st="東京都",
@@ -202,7 +202,7 @@ def test_colour_only_on_a_terminal(renewctl_bin, pki):
         env.update(extra)
         master, slave = pty.openpty()
         try:
-            p = subprocess.Popen([str(renewctl_bin), "check-csr", str(csr)],
+            p = subprocess.Popen(wrap([renewctl_bin, "check-csr", csr]),
                                  stdout=slave, stderr=subprocess.DEVNULL,
                                  stdin=subprocess.DEVNULL, env=env)
             os.close(slave)
@@ -216,7 +216,7 @@ def test_colour_only_on_a_terminal(renewctl_bin, pki):
                 if not b:
                     break
                 chunks.append(b)
-            assert p.wait(timeout=30) == EXIT_CRITICAL
+            assert p.wait(timeout=scaled(30)) == EXIT_CRITICAL
         finally:
             if slave != -1:
                 os.close(slave)

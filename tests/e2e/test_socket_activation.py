@@ -12,7 +12,8 @@ import time
 
 import pytest
 
-from helpers.renewd import Target, program_env, require_binary, run
+from helpers.renewd import (Target, program_env, require_binary, run,
+                            scaled, wrap)
 
 ACTIVATE = shutil.which("systemd-socket-activate")
 NAME = "www.renewd.test"
@@ -30,7 +31,7 @@ def test_passed_socket_is_used_and_kept(renewd, serve):
         name="renewd.conf")
     log = open(renewd.dir / "activate.log", "w")
     mgr = subprocess.Popen([ACTIVATE, "-l", str(sock),
-                            require_binary("renewd"), "-c", str(cfg)],
+                            *wrap([require_binary("renewd"), "-c", cfg])],
                            stdout=log, stderr=subprocess.STDOUT,
                            env=program_env(), start_new_session=True)
     try:
@@ -47,7 +48,7 @@ def test_passed_socket_is_used_and_kept(renewd, serve):
             "renewd bound its own socket as well"
     finally:
         os.killpg(mgr.pid, signal.SIGTERM)
-        mgr.wait(timeout=20)
+        mgr.wait(timeout=scaled(20))
         log.close()
     text = (renewd.dir / "activate.log").read_text()
     assert "control socket passed by systemd" in text, text

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from helpers import renewd as helper
-from helpers.renewd import Target, program_env
+from helpers.renewd import Target, program_env, scaled
 
 NAME = "www.renewd.test"
 
@@ -105,13 +105,15 @@ def test_watchdog_pings(renewd, serve, notify):
     cfg = renewd.write(renewd.config_text(
         [Target(NAME, port=srv.port, addresses=[srv.host])],
         poll_interval="1h"), name="renewd.conf")
-    # 0.6 s: systemd would kill a service silent for that long.
-    d = _start(renewd, cfg, notify, WATCHDOG_USEC="600000")
+    # 0.6 s: systemd would kill a service silent for that long (longer
+    # under valgrind, which slows everything down).
+    usec = int(scaled(0.6) * 1e6)
+    d = _start(renewd, cfg, notify, WATCHDOG_USEC=str(usec))
     notify.wait("READY=1", d)
     t0 = time.monotonic()
     for _ in range(4):
-        notify.wait("WATCHDOG=1", d, timeout=0.6)
-    assert time.monotonic() - t0 < 2.4
+        notify.wait("WATCHDOG=1", d, timeout=usec / 1e6)
+    assert time.monotonic() - t0 < 4 * usec / 1e6
     assert d.stop() == 0, d.describe()
 
 

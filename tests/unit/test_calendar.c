@@ -874,6 +874,7 @@ test_windows_after(void **state)
 	assert_string_equal(fmt_jst(w[1].start), "2026-12-23T20:00:00+09:00");
 	/* Its end is not "after". */
 	n = maint_windows_after(&r.maint, T("2026-11-26T08:00"), w, 1);
+	assert_int_equal(n, 1);
 	assert_string_equal(fmt_jst(w[0].start), "2026-12-23T20:00:00+09:00");
 	/* Across the year end, in order, one a month. */
 	n = maint_windows_after(&r.maint, T("2026-12-24T09:00"), w, 40);

@@ -79,7 +79,7 @@ file_slurp(const char *path)
 		return NULL;
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
 		buf_add(&b, chunk, n);
-	fclose(f);
+	(void)fclose(f);		/* read only: nothing to lose */
 	buf_adds(&b, "");
 	return buf_steal(&b);
 }
@@ -1063,7 +1063,8 @@ conf_files(const char *dir, struct strlist *out)
 			    de->d_name));
 	}
 	closedir(d);
-	qsort(out->v, out->n, sizeof(*out->v), name_cmp);
+	if (out->n > 0)		/* qsort()'s array must not be NULL */
+		qsort(out->v, out->n, sizeof(*out->v), name_cmp);
 }
 
 static char *

@@ -32,7 +32,7 @@ static int
 cap_setup(void **unused)
 {
 	(void)unused;
-	fflush(stderr);
+	(void)fflush(stderr);
 	if ((cap_fd = mkstemp(cap_path)) == -1)
 		return -1;
 	if ((cap_saved = dup(STDERR_FILENO)) == -1 ||
@@ -48,7 +48,7 @@ static int
 cap_teardown(void **unused)
 {
 	(void)unused;
-	fflush(stderr);
+	(void)fflush(stderr);
 	/* Left over: cmocka's failure messages, or output no test took. */
 	if (lseek(cap_fd, 0, SEEK_SET) == 0) {
 		char buf[4096];
@@ -76,7 +76,7 @@ cap_take(void)
 	static char buf[65536];
 	ssize_t n;
 
-	fflush(stderr);
+	(void)fflush(stderr);
 	assert_int_equal(lseek(cap_fd, 0, SEEK_SET), 0);
 	n = read(cap_fd, buf, sizeof(buf) - 1);
 	assert_true(n >= 0);
@@ -421,8 +421,8 @@ test_fatal(void **unused)
 	pid_t pid;
 
 	(void)unused;
-	fflush(stdout);		/* or the children write cmocka's output too */
-	fflush(stderr);
+	(void)fflush(stdout);	/* or the children write cmocka's output too */
+	(void)fflush(stderr);
 	if ((pid = fork()) == 0) {
 		errno = ENOSPC;
 		fatal("write %s", "state");

@@ -116,7 +116,7 @@ test_live(void **state)
 	if (kind_word != NULL)
 		assert_int_equal(notice_kind_parse(kind_word, &kind), 0);
 	if (tmo != NULL)
-		tv.tv_sec = atoi(tmo);
+		tv.tv_sec = strtol(tmo, NULL, 10);
 	text = file_read(path, CONFIG_MAX_SIZE, &len);
 	assert_non_null(text);
 	fx_init(&fx, text, kind);
@@ -157,7 +157,7 @@ test_live(void **state)
 		    outbox_type_name(v[i]->type), v[i]->attempts, v[i]->failed,
 		    v[i]->last_error != NULL ? v[i]->last_error : "");
 	printf("outcome: %s %s\n", r.done ? "reached" : "timed out", r.expect);
-	fflush(stdout);
+	(void)fflush(stdout);
 	mailer_free(m);
 	outbox_close(r.ob);
 	event_base_free(r.base);

@@ -110,7 +110,7 @@ sim_init(struct sim *s, const char *thresholds, int remind_at)
 	strlist_split(&l, thresholds);
 	assert_true(l.n <= nitems(s->th));
 	for (size_t i = 0; i < l.n; i++) {
-		s->th[i].value = atoi(l.v[i]);
+		s->th[i].value = (int)strtol(l.v[i], NULL, 10);
 		s->th[i].percent = strchr(l.v[i], '%') != NULL;
 	}
 	s->ctx.rules = &s->rules;

@@ -37,24 +37,34 @@ notify_setup(void **state)
 
 	if ((ns = calloc(1, sizeof(*ns))) == NULL)
 		return -1;
+	ns->fd = -1;
 	/* Short: the socket's path must fit in sun_path. */
 	snprintf(ns->dir, sizeof(ns->dir), "/tmp/renewd-sdnotify-XXXXXX");
-	if (mkdtemp(ns->dir) == NULL)
+	if (mkdtemp(ns->dir) == NULL) {
+		free(ns);
 		return -1;
+	}
 	snprintf(ns->path, sizeof(ns->path), "%s/notify", ns->dir);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(ns->path) >= sizeof(sun.sun_path))
-		return -1;
+		goto fail;
 	memcpy(sun.sun_path, ns->path, strlen(ns->path) + 1);
 	ns->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ns->fd == -1 ||
-	    bind(ns->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
-		return -1;
-	if (setenv("NOTIFY_SOCKET", ns->path, 1) == -1)
-		return -1;
+	    bind(ns->fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    setenv("NOTIFY_SOCKET", ns->path, 1) == -1)
+		goto fail;
 	*state = ns;
 	return 0;
+fail:
+	/* cmocka runs no teardown after a failed setup */
+	if (ns->fd != -1)
+		close(ns->fd);
+	unlink(ns->path);
+	rmdir(ns->dir);
+	free(ns);
+	return -1;
 }
 
 static int

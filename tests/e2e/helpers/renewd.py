@@ -19,6 +19,16 @@ repository root). A test that needs one and finds none fails with
 Every config names its own state_dir, socket, hosts_file (empty) and
 nameservers (a loopback port where nothing answers unless a test passes a
 dnsmasq's), so tests never touch the machine's resolver or /etc.
+
+With RENEWD_VALGRIND=1 (`make valgrind`) every run of a binary from the
+build directory (renewd, renewctl, the unit-test binaries some tests drive)
+goes through wrap(): it starts under valgrind's memcheck, writing its
+report to a file of its own in the test's directory, and conftest.py fails
+the test when a report shows a memory error or a definite or indirect leak.
+valgrind runs the program in the same process, so a PID, its signals and
+/proc/PID are the program's. Timeouts the helpers take are multiplied by
+TIME_SCALE (RENEWD_TIME_SCALE; 6 under valgrind, else 1); a test that keeps
+its own time uses scaled(seconds).
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import re
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +56,78 @@ _SCRUB = ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS",
           "RENEWD_CONFIG")
 
 EXIT_OK, EXIT_WARNING, EXIT_CRITICAL, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+# ---- valgrind and time ------------------------------------------------------
+
+VALGRIND = os.environ.get("RENEWD_VALGRIND", "") not in ("", "0")
+# What a program valgrind found errors in exits with (none of renewd's).
+VALGRIND_EXIT = 99
+TIME_SCALE = float(os.environ.get("RENEWD_TIME_SCALE") or
+                   (6 if VALGRIND else 1))
+
+_valgrind_dir: Optional[Path] = None
+
+
+def scaled(seconds: float) -> float:
+    """A time limit, stretched under valgrind (RENEWD_TIME_SCALE)."""
+    return seconds * TIME_SCALE
+
+
+def set_valgrind_dir(path: Optional[Path]) -> None:
+    """Where the reports of the programs started from now on go (conftest
+    sets the test's own directory)."""
+    global _valgrind_dir
+    _valgrind_dir = Path(path) if path is not None else None
+
+
+def wrap(argv: Sequence) -> List[str]:
+    """argv as given, or, under RENEWD_VALGRIND, under valgrind when its
+    program is one of the build directory's."""
+    argv = [str(a) for a in argv]
+    if not VALGRIND or not argv:
+        return argv
+    prog = Path(argv[0]).resolve()
+    if build_dir().resolve() not in prog.parents:
+        return argv
+    d = _valgrind_dir or Path(tempfile.gettempdir()) / "renewd-valgrind"
+    d.mkdir(parents=True, exist_ok=True)
+    return ["valgrind", "--tool=memcheck",
+            f"--error-exitcode={VALGRIND_EXIT}", "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect",
+            "--show-leak-kinds=definite,indirect", "--track-fds=no",
+            "--num-callers=30", "--child-silent-after-fork=yes",
+            # A fifth less start-up time (500-odd processes a run); a
+            # report still names the file and line of every frame.
+            "--read-inline-info=no",
+            f"--suppressions={REPO / 'tests' / 'e2e' / 'valgrind.supp'}",
+            f"--log-file={d}/{prog.name}.%p.valgrind", *argv]
+
+
+# The first line of each kind of report memcheck makes.
+_VG_ERROR = re.compile(
+    r"^==\d+== (Invalid (read|write|free|alignment)|Mismatched free|"
+    r"Conditional jump or move depends on uninitialised|"
+    r"Use of uninitialised value|Syscall param .* uninitialised|"
+    r"Source and destination overlap|Argument '.*' of function .* has a "
+    r"fishy|.* are (definitely|indirectly) lost in loss record|"
+    r"Process terminating with default action of signal (4|6|7|8|11) )",
+    re.M)
+_VG_SUMMARY = re.compile(r"^==\d+== ERROR SUMMARY: (\d+) errors", re.M)
+
+
+def valgrind_problems(d: Path) -> List[str]:
+    """The reports under d that show errors (or definite/indirect leaks):
+    each file's name and its text, for the test's failure message."""
+    found = []
+    if not d.is_dir():
+        return found
+    for f in sorted(d.glob("*.valgrind")):
+        text = f.read_text("utf-8", "replace")
+        m = _VG_SUMMARY.search(text)
+        if (m and int(m.group(1)) > 0) or _VG_ERROR.search(text):
+            found.append(f"--- {f} ---\n{text[-12000:]}")
+    return found
 
 
 # ---- binaries --------------------------------------------------------------
@@ -146,10 +229,12 @@ class Result:
 def run(argv: Sequence[str], *, timeout: float = 60.0,
         env: Optional[Mapping[str, str]] = None, cwd=None,
         stdin: Optional[bytes] = None) -> Result:
-    """Run a program; a hang kills it and fails the test."""
+    """Run a program (under valgrind when asked: wrap()); a hang kills it
+    and fails the test. The timeout is scaled()."""
     argv = [str(a) for a in argv]
+    timeout = scaled(timeout)
     t0 = time.monotonic()
-    p = subprocess.Popen(argv, stdin=subprocess.PIPE if stdin is not None
+    p = subprocess.Popen(wrap(argv), stdin=subprocess.PIPE if stdin is not None
                          else subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=dict(env or program_env()),
                          cwd=cwd, start_new_session=True)
@@ -252,7 +337,7 @@ class Daemon:
         self._offset = self.log_path.stat().st_size
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            self.argv, stdin=subprocess.DEVNULL, stdout=self._log,
+            wrap(self.argv), stdin=subprocess.DEVNULL, stdout=self._log,
             stderr=subprocess.STDOUT, env=dict(env or program_env()),
             start_new_session=True)
         self.pid = self.proc.pid
@@ -281,6 +366,7 @@ class Daemon:
         """Until the log has `count` matches of the regex `pattern` (per
         line); the test fails if the process exits or time runs out."""
         rx = re.compile(pattern, re.M)
+        timeout = scaled(timeout)
         end = time.monotonic() + timeout
         while True:
             found = list(rx.finditer(self.log()))
@@ -296,6 +382,7 @@ class Daemon:
 
     def wait_until(self, check, what: str, timeout: float = 10.0):
         """Until check() gives something true (returned)."""
+        timeout = scaled(timeout)
         end = time.monotonic() + timeout
         while True:
             v = check()
@@ -314,6 +401,7 @@ class Daemon:
         os.kill(self.pid, sig)
 
     def wait(self, timeout: float = 10.0) -> int:
+        timeout = scaled(timeout)
         try:
             self.rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
