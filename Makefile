@@ -78,7 +78,7 @@ LIBCOMMON := $(BUILD)/libcommon.a
 LIBRENEWD := $(BUILD)/librenewd.a
 
 .SECONDARY:
-.PHONY: all check test unit e2e lint static valgrind valgrind-e2e asan deps install uninstall clean demo bench
+.PHONY: all check test unit e2e lint static valgrind asan deps install uninstall clean demo bench
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-run
 .DEFAULT_GOAL := all
 
@@ -134,8 +134,19 @@ test: all $(UNIT_BIN)
 unit: $(UNIT_BIN)
 	@scripts/run-unit-tests $(UNIT_BIN)
 
+# The test files run E2E_JOBS at a time when pytest-xdist is installed
+# (each file's tests in order, on one worker). VALGRIND=1: every renewd,
+# renewctl and unit test binary the tests start runs under valgrind's
+# memcheck (RENEWD_VALGRIND=1: tests/e2e/helpers/renewd.py); a report with
+# an error or a definite or indirect leak fails its test. CI runs `make
+# check VALGRIND=1`: the same tests as a plain run, and memcheck's too.
+E2E_JOBS ?= 2
+XDIST = $(shell /usr/bin/python3 -c 'import xdist' 2>/dev/null && echo yes)
+
 e2e: all $(UNIT_BIN)
-	RENEWD_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -p no:cacheprovider tests/e2e
+	$(if $(filter 1,$(VALGRIND)),RENEWD_VALGRIND=1) RENEWD_BUILD=$(abspath $(BUILD)) \
+		$(PYTEST) -q -p no:cacheprovider \
+		$(if $(XDIST),-n $(E2E_JOBS) --dist loadfile) tests/e2e
 
 # The static analysis sees the same sources whatever SAN is: once, in the
 # plain build's lint.
@@ -151,20 +162,9 @@ static:
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
 
-# The end-to-end suite against this build, every renewd, renewctl and unit
-# test binary the tests start under valgrind's memcheck (RENEWD_VALGRIND=1:
-# tests/e2e/helpers/renewd.py); a report with an error or a definite or
-# indirect leak fails its test. The test files run VALGRIND_JOBS at a time
-# when pytest-xdist is installed.
-VALGRIND_JOBS ?= 2
-XDIST = $(shell /usr/bin/python3 -c 'import xdist' 2>/dev/null && echo yes)
-
+# The end-to-end suite with the programs under valgrind (see e2e).
 valgrind: deps
-	@$(MAKE) --no-print-directory valgrind-e2e
-
-valgrind-e2e: all $(UNIT_BIN)
-	RENEWD_VALGRIND=1 RENEWD_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -p no:cacheprovider \
-		$(if $(XDIST),-n $(VALGRIND_JOBS) --dist loadfile) tests/e2e
+	@$(MAKE) --no-print-directory VALGRIND=1 e2e
 
 deps:
 	@scripts/install-deps
