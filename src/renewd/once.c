@@ -14,6 +14,7 @@
 
 #include "calendar.h"
 #include "inspect.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "probe.h"
 #include "renewd.h"
@@ -56,21 +57,42 @@ once_overall(const struct target_status *sts, size_t n)
 }
 
 /* Stream one target at a time: 100,000 targets must not need one giant
- * document in memory. */
+ * document in memory. The text is what json_dumpf(JSON_INDENT(2) |
+ * JSON_PRESERVE_ORDER) would write, made by json_text_append() into a
+ * buffer that goes out in large writes. */
+#define ONCE_JSON_FLUSH	(64 * 1024)
+
+static void
+once_json_flush(struct buf *out, int *failed)
+{
+	if (out->len > 0 && fwrite(out->data, 1, out->len, stdout) != out->len &&
+	    !*failed) {
+		log_warnx("cannot write the report");
+		*failed = 1;
+	}
+	out->len = 0;
+	out->data[0] = '\0';
+}
+
 static void
 once_print_json(const struct target_status *sts, size_t n)
 {
-	fputs("{\"targets\": [", stdout);
+	struct buf out = { 0 };
+	int failed = 0;
+
+	buf_adds(&out, "{\"targets\": [");
 	for (size_t i = 0; i < n; i++) {
 		json_t *t = status_target_json(&sts[i]);
 
-		fputs(i == 0 ? "\n" : ",\n", stdout);
-		if (json_dumpf(t, stdout, JSON_INDENT(2) |
-		    JSON_PRESERVE_ORDER) == -1)
-			log_warnx("cannot write the report");
+		buf_adds(&out, i == 0 ? "\n" : ",\n");
+		json_text_append(&out, t, 2);
 		json_decref(t);
+		if (out.len >= ONCE_JSON_FLUSH)
+			once_json_flush(&out, &failed);
 	}
-	fputs("\n]}\n", stdout);
+	buf_adds(&out, "\n]}\n");
+	once_json_flush(&out, &failed);
+	buf_free(&out);
 }
 
 static void
