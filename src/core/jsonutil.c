@@ -65,17 +65,46 @@ json_threshold(const struct threshold *t)
 
 /* ---- JSON text ---------------------------------------------------------- */
 
-static void
-json_text_newline(struct buf *b, int indent, int depth)
+/*
+ * The writer appends to b->data directly: one capacity check and one copy
+ * a token, where buf_add() would also write a NUL after each. The NUL goes
+ * in once, at the end (json_text_append).
+ */
+static char *
+json_text_room(struct buf *b, size_t n)
 {
-	static const char spaces[] = "                                ";
+	size_t cap;
+
+	if (b->data == NULL || b->cap - b->len <= n) {
+		cap = b->cap ? b->cap : 256;
+		while (cap - b->len <= n)
+			cap *= 2;
+		b->data = xreallocarray(b->data, cap, 1);
+		b->cap = cap;
+	}
+	return b->data + b->len;
+}
+
+static void
+json_text_put(struct buf *b, const char *s, size_t n)
+{
+	memcpy(json_text_room(b, n), s, n);
+	b->len += n;
+}
+
+/* A newline and the indentation of `depth`, after a comma if `comma`. */
+static void
+json_text_newline(struct buf *b, int comma, int indent, int depth)
+{
+	static const char lead[] = ",\n"
+	    "                                                                ";
 	size_t n = (size_t)indent * (size_t)depth, k;
 
-	buf_add(b, "\n", 1);
-	while (n > 0) {
-		k = n < sizeof(spaces) - 1 ? n : sizeof(spaces) - 1;
-		buf_add(b, spaces, k);
-		n -= k;
+	k = n < sizeof(lead) - 3 ? n : sizeof(lead) - 3;
+	json_text_put(b, lead + !comma, 2 - !comma + k);
+	for (n -= k; n > 0; n -= k) {
+		k = n < sizeof(lead) - 3 ? n : sizeof(lead) - 3;
+		json_text_put(b, lead + 2, k);
 	}
 }
 
@@ -95,29 +124,44 @@ json_text_integer(struct buf *b, json_int_t v)
 	} while (u != 0);
 	if (v < 0)
 		digits[--i] = '-';
-	buf_add(b, digits + i, sizeof(digits) - i);
+	json_text_put(b, digits + i, sizeof(digits) - i);
 }
 
 /*
  * Quotes and escapes as jansson does without JSON_ENSURE_ASCII and
  * JSON_ESCAPE_SLASH: a jansson string is valid UTF-8, so only '"', '\' and
  * the bytes below 0x20 need a look; everything else goes out as it is.
+ * `tail` (a ": " after a key) follows the closing quote.
  */
 static void
-json_text_string(struct buf *b, const char *s, size_t len)
+json_text_string(struct buf *b, const char *s, size_t len, const char *tail,
+    size_t taillen)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i, run = 0;
-	char esc[6];
+	char esc[6], *d;
 	size_t elen;
 
-	buf_add(b, "\"", 1);
-	for (i = 0; i < len; i++) {
+	for (i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] == '"' || p[i] == '\\')
+			break;
+	if (i == len) {
+		/* The usual case: nothing to escape. */
+		d = json_text_room(b, len + 2 + taillen);
+		d[0] = '"';
+		memcpy(d + 1, s, len);
+		d[len + 1] = '"';
+		memcpy(d + len + 2, tail, taillen);
+		b->len += len + 2 + taillen;
+		return;
+	}
+	json_text_put(b, "\"", 1);
+	for (; i < len; i++) {
 		if (p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
 			continue;
 		if (i > run)
-			buf_add(b, s + run, i - run);
+			json_text_put(b, s + run, i - run);
 		run = i + 1;
 		esc[0] = '\\';
 		elen = 2;
@@ -138,17 +182,17 @@ json_text_string(struct buf *b, const char *s, size_t len)
 			elen = 6;
 			break;
 		}
-		buf_add(b, esc, elen);
+		json_text_put(b, esc, elen);
 	}
 	if (len > run)
-		buf_add(b, s + run, len - run);
-	buf_add(b, "\"", 1);
+		json_text_put(b, s + run, len - run);
+	json_text_put(b, "\"", 1);
+	json_text_put(b, tail, taillen);
 }
 
 static void
 json_text_value(struct buf *b, const json_t *j, int indent, int depth)
 {
-	const char *key;
 	json_t *v;
 	void *it;
 	size_t i, n;
@@ -156,62 +200,58 @@ json_text_value(struct buf *b, const json_t *j, int indent, int depth)
 
 	switch (json_typeof(j)) {
 	case JSON_NULL:
-		buf_add(b, "null", 4);
+		json_text_put(b, "null", 4);
 		return;
 	case JSON_TRUE:
-		buf_add(b, "true", 4);
+		json_text_put(b, "true", 4);
 		return;
 	case JSON_FALSE:
-		buf_add(b, "false", 5);
+		json_text_put(b, "false", 5);
 		return;
 	case JSON_INTEGER:
 		json_text_integer(b, json_integer_value(j));
 		return;
 	case JSON_STRING:
-		json_text_string(b, json_string_value(j), json_string_length(j));
+		json_text_string(b, json_string_value(j), json_string_length(j),
+		    "", 0);
 		return;
 	case JSON_REAL:
 		/* Rare here: let jansson pick the digits. */
 		if ((text = json_dumps(j, JSON_ENCODE_ANY)) != NULL) {
-			buf_adds(b, text);
+			json_text_put(b, text, strlen(text));
 			free(text);
 		}
 		return;
 	case JSON_ARRAY:
 		if ((n = json_array_size(j)) == 0) {
-			buf_add(b, "[]", 2);
+			json_text_put(b, "[]", 2);
 			return;
 		}
-		buf_add(b, "[", 1);
+		json_text_put(b, "[", 1);
 		for (i = 0; i < n; i++) {
-			if (i > 0)
-				buf_add(b, ",", 1);
-			json_text_newline(b, indent, depth + 1);
+			json_text_newline(b, i > 0, indent, depth + 1);
 			json_text_value(b, json_array_get(j, i), indent,
 			    depth + 1);
 		}
-		json_text_newline(b, indent, depth);
-		buf_add(b, "]", 1);
+		json_text_newline(b, 0, indent, depth);
+		json_text_put(b, "]", 1);
 		return;
 	case JSON_OBJECT:
 		if ((it = json_object_iter((json_t *)j)) == NULL) {
-			buf_add(b, "{}", 2);
+			json_text_put(b, "{}", 2);
 			return;
 		}
-		buf_add(b, "{", 1);
+		json_text_put(b, "{", 1);
 		for (i = 0; it != NULL; i++) {
-			key = json_object_iter_key(it);
 			v = json_object_iter_value(it);
-			if (i > 0)
-				buf_add(b, ",", 1);
-			json_text_newline(b, indent, depth + 1);
-			json_text_string(b, key, json_object_iter_key_len(it));
-			buf_add(b, ": ", 2);
+			json_text_newline(b, i > 0, indent, depth + 1);
+			json_text_string(b, json_object_iter_key(it),
+			    json_object_iter_key_len(it), ": ", 2);
 			json_text_value(b, v, indent, depth + 1);
 			it = json_object_iter_next((json_t *)j, it);
 		}
-		json_text_newline(b, indent, depth);
-		buf_add(b, "}", 1);
+		json_text_newline(b, 0, indent, depth);
+		json_text_put(b, "}", 1);
 		return;
 	}
 }
@@ -219,11 +259,12 @@ json_text_value(struct buf *b, const json_t *j, int indent, int depth)
 void
 json_text_append(struct buf *b, const json_t *j, int indent)
 {
-	if (j == NULL)
-		return;
 	if (indent < 1)
 		indent = 1;
 	if (indent > 31)
 		indent = 31;
-	json_text_value(b, j, indent, 0);
+	if (j != NULL)
+		json_text_value(b, j, indent, 0);
+	/* The NUL buf promises. */
+	*json_text_room(b, 0) = '\0';
 }

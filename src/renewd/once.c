@@ -115,6 +115,31 @@ once_print_text(const struct target_status *sts, size_t n, time_t now)
 	}
 }
 
+/*
+ * With epoll, libevent turns every event_add and event_del into an
+ * epoll_ctl call of its own; a handshake in an OpenSSL bufferevent makes
+ * about ten. The changelist keeps the changes of one loop pass and applies
+ * only their net effect. Its one caveat, descriptors shared through dup(),
+ * does not arise here: every socket is a new one.
+ */
+static struct event_base *
+once_event_base(void)
+{
+	struct event_config *ec;
+	struct event_base *base;
+
+	if ((ec = event_config_new()) == NULL)
+		return NULL;
+	if (event_config_set_flag(ec,
+	    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) == -1) {
+		event_config_free(ec);
+		return event_base_new();
+	}
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return base != NULL ? base : event_base_new();
+}
+
 int
 once_run(const struct config *cfg, int json)
 {
@@ -135,7 +160,7 @@ once_run(const struct config *cfg, int json)
 	if ((trust = trust_load(cfg->ca_file)) == NULL)
 		return SEV_UNKNOWN;
 	evlog_init(1);
-	if ((base = event_base_new()) == NULL)
+	if ((base = once_event_base()) == NULL)
 		fatalx("event_base_new failed");
 	if ((engine = probe_engine_new(base, cfg, trust)) == NULL)
 		fatalx("cannot start the probe engine");
