@@ -22,7 +22,8 @@
 #include "term.h"
 
 struct once_slot {
-	struct target_result	*result;
+	const struct target_result *result;
+	struct result_pool	*pool;
 	size_t			*pending;
 	struct event_base	*base;
 };
@@ -32,7 +33,7 @@ once_done(struct target_result *res, void *arg)
 {
 	struct once_slot *slot = arg;
 
-	slot->result = res;
+	slot->result = result_pool_keep(slot->pool, res);
 	if (--*slot->pending == 0)
 		event_base_loopexit(slot->base, NULL);
 }
@@ -147,6 +148,7 @@ once_run(const struct config *cfg, int json)
 	struct probe_engine *engine;
 	X509_STORE *trust;
 	struct once_slot *slots;
+	struct result_pool *pool;
 	struct target_status *sts;
 	struct cal_rules rules;
 	size_t pending = cfg->ntargets;
@@ -166,7 +168,9 @@ once_run(const struct config *cfg, int json)
 		fatalx("cannot start the probe engine");
 
 	slots = xcalloc(cfg->ntargets, sizeof(*slots));
+	pool = result_pool_new();
 	for (size_t i = 0; i < cfg->ntargets; i++) {
+		slots[i].pool = pool;
 		slots[i].pending = &pending;
 		slots[i].base = base;
 		if (probe_target(engine, &cfg->targets[i], once_done,
@@ -190,9 +194,7 @@ once_run(const struct config *cfg, int json)
 		log_warn("stdout");
 	sev = once_overall(sts, cfg->ntargets);
 
-	for (size_t i = 0; i < cfg->ntargets; i++)
-		if (slots[i].result != NULL)
-			target_result_free(slots[i].result);
+	result_pool_free(pool);
 	free(sts);
 	free(slots);
 	probe_engine_free(engine);

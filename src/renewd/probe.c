@@ -26,6 +26,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1411,4 +1412,141 @@ target_result_free(struct target_result *res)
 	free(res->addrs);
 	free(res->error);
 	free(res);
+}
+
+/* ---- kept results ----------------------------------------------------- */
+
+/* Above malloc's mmap threshold: a block lives outside the heap proper. */
+#define POOL_BLOCK	(256 * 1024)
+
+struct pool_block {
+	struct pool_block	*next;
+	size_t			 used;
+	size_t			 size;
+	max_align_t		 data[];
+};
+
+struct result_pool {
+	struct pool_block	*blocks;	/* the newest first */
+};
+
+struct result_pool *
+result_pool_new(void)
+{
+	return xcalloc(1, sizeof(struct result_pool));
+}
+
+static void *
+pool_alloc(struct result_pool *p, size_t n)
+{
+	struct pool_block *b = p->blocks;
+	size_t size;
+	void *v;
+
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) *
+	    sizeof(max_align_t);
+	if (b == NULL || b->size - b->used < n) {
+		size = n > POOL_BLOCK / 2 ? n : POOL_BLOCK - sizeof(*b);
+		b = xmalloc(sizeof(*b) + size);
+		b->size = size;
+		b->used = 0;
+		b->next = p->blocks;
+		p->blocks = b;
+	}
+	v = (char *)b->data + b->used;
+	b->used += n;
+	return v;
+}
+
+static char *
+pool_strdup(struct result_pool *p, const char *s)
+{
+	size_t n;
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	d = pool_alloc(p, n);
+	memcpy(d, s, n);
+	return d;
+}
+
+/* Every pointer cert_obs_free() frees, copied; the rest is plain data. */
+static void
+pool_cert_obs(struct result_pool *p, struct cert_obs *o)
+{
+	struct subject_fields *sf = &o->subject;
+	struct chain_cert *chain;
+	char **v;
+	size_t i;
+
+	sf->cn = pool_strdup(p, sf->cn);
+	sf->ou = pool_strdup(p, sf->ou);
+	sf->o = pool_strdup(p, sf->o);
+	sf->l = pool_strdup(p, sf->l);
+	sf->st = pool_strdup(p, sf->st);
+	sf->c = pool_strdup(p, sf->c);
+	if (o->san.v != NULL) {
+		v = pool_alloc(p, (o->san.n + 1) * sizeof(*v));
+		for (i = 0; i < o->san.n; i++)
+			v[i] = pool_strdup(p, o->san.v[i]);
+		v[o->san.n] = NULL;
+		o->san.v = v;
+		o->san.cap = o->san.n + 1;
+	}
+	o->issuer = pool_strdup(p, o->issuer);
+	o->serial = pool_strdup(p, o->serial);
+	o->sig_alg = pool_strdup(p, o->sig_alg);
+	if (o->chain != NULL) {
+		chain = pool_alloc(p, (o->nchain + 1) * sizeof(*chain));
+		for (i = 0; i < o->nchain; i++) {
+			chain[i] = o->chain[i];
+			chain[i].subject = pool_strdup(p, o->chain[i].subject);
+			chain[i].issuer = pool_strdup(p, o->chain[i].issuer);
+		}
+		o->chain = chain;
+	}
+	o->verify_error = pool_strdup(p, o->verify_error);
+}
+
+const struct target_result *
+result_pool_keep(struct result_pool *p, struct target_result *res)
+{
+	struct target_result *r;
+	size_t i;
+
+	if (res == NULL)
+		return NULL;
+	r = pool_alloc(p, sizeof(*r));
+	*r = *res;
+	r->error = pool_strdup(p, res->error);
+	if (res->addrs != NULL) {
+		r->addrs = pool_alloc(p, (res->naddrs + 1) * sizeof(*r->addrs));
+		for (i = 0; i < res->naddrs; i++) {
+			r->addrs[i] = res->addrs[i];
+			r->addrs[i].error = pool_strdup(p, res->addrs[i].error);
+			if (r->addrs[i].has_cert)
+				pool_cert_obs(p, &r->addrs[i].cert);
+			else
+				memset(&r->addrs[i].cert, 0,
+				    sizeof(r->addrs[i].cert));
+		}
+	}
+	target_result_free(res);
+	return r;
+}
+
+void
+result_pool_free(struct result_pool *p)
+{
+	struct pool_block *b;
+
+	if (p == NULL)
+		return;
+	while ((b = p->blocks) != NULL) {
+		p->blocks = b->next;
+		free(b);
+	}
+	free(p);
 }
