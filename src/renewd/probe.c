@@ -663,7 +663,12 @@ conn_set_error(struct probe_conn *c, unsigned problem, const char *fmt, ...)
 	c->problems |= problem;
 }
 
-/* Wait for the socket to become readable or writable. */
+/*
+ * Wait for the socket to become readable or writable. The connect wait is
+ * persistent (EV_WRITE | EV_PERSIST): it stays on the socket until the
+ * bufferevent has taken over, so the socket's epoll entry is added once
+ * and only modified after, instead of being removed and added again.
+ */
 static int
 conn_wait(struct probe_conn *c, short what)
 {
@@ -829,11 +834,6 @@ conn_tls_start(struct probe_conn *c)
 	BIO *rbio;
 
 	c->phase = PHASE_HANDSHAKE;
-	/* The bufferevent watches the socket from now on. */
-	if (c->ev != NULL) {
-		event_free(c->ev);
-		c->ev = NULL;
-	}
 	/* Errors left by someone else are not this handshake's. */
 	(void)conn_tls_drain(c);
 	if ((c->ssl = SSL_new(e->ctx)) == NULL ||
@@ -875,6 +875,15 @@ conn_tls_start(struct probe_conn *c)
 	 * bufferevent before any application data could be read.
 	 */
 	bufferevent_setcb(c->bev, NULL, NULL, conn_tls_event, c);
+	/*
+	 * The bufferevent watches the socket from now on. The connect wait
+	 * goes only now: while it is still there, the bufferevent's own wait
+	 * for writability changes nothing epoll has to hear about.
+	 */
+	if (c->ev != NULL) {
+		event_free(c->ev);
+		c->ev = NULL;
+	}
 }
 
 /* Send what is left of the STARTTLS command. 1 done, 0 wait, -1 failed. */
@@ -1005,7 +1014,7 @@ conn_io(evutil_socket_t fd, short what, void *arg)
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 			err = errno;
 		if (err == EINPROGRESS || err == EINTR) {
-			conn_wait_or_fail(c, EV_WRITE);
+			conn_wait_or_fail(c, EV_WRITE | EV_PERSIST);
 			return;
 		}
 		if (err != 0) {
@@ -1089,7 +1098,7 @@ conn_start(struct probe_engine *e, struct probe_conn *c)
 		conn_finish(c);
 		return;
 	}
-	conn_wait_or_fail(c, EV_WRITE);
+	conn_wait_or_fail(c, EV_WRITE | EV_PERSIST);
 }
 
 /* Release what a connection holds; its result stays. */
