@@ -118,9 +118,9 @@ once_print_text(const struct target_status *sts, size_t n, time_t now)
 
 /*
  * With epoll, libevent turns every event_add and event_del into an
- * epoll_ctl call of its own; a handshake in an OpenSSL bufferevent makes
- * about ten. The changelist keeps the changes of one loop pass and applies
- * only their net effect. Its one caveat, descriptors shared through dup(),
+ * epoll_ctl call of its own, and an OpenSSL bufferevent turns its events
+ * off and on several times during a handshake. The changelist keeps the
+ * changes of one loop pass and applies only their net effect. Its one caveat, descriptors shared through dup(),
  * does not arise here: every socket is a new one.
  */
 static struct event_base *
