@@ -130,7 +130,9 @@ int	 inspect_chain(STACK_OF(X509) *served, X509_STORE *trust,
  * Returns the extra problem bits. */
 unsigned inspect_target(const struct cert_obs *const *obs, size_t nobs,
 	    int deadline_day, const struct subject_fields *expect);
-/* Free what the struct holds and zero it (safe on a zeroed struct). */
+/* Free what the struct holds and zero it (safe on a zeroed struct). A
+ * pointer added to struct cert_obs needs a copy in result_pool_keep()
+ * (src/renewd/probe.c) as well. */
 void	 cert_obs_free(struct cert_obs *);
 void	 subject_fields_free(struct subject_fields *);
 

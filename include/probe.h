@@ -79,4 +79,21 @@ size_t		 probe_engine_inflight(const struct probe_engine *);
 void		 probe_engine_free(struct probe_engine *);
 void		 target_result_free(struct target_result *);
 
+/*
+ * Somewhere to keep many results for long (renewd --once keeps every
+ * target's until it prints them all). A result is some twenty small
+ * allocations made while other handshakes' short-lived ones are live; kept
+ * as they are, 10,000 of them riddle the heap with holes that malloc then
+ * walks on every call, costing more CPU than the results' own work. The
+ * pool copies each result into large blocks of its own instead.
+ */
+struct result_pool;
+
+struct result_pool *result_pool_new(void);
+/* Take `res` (freed here) and return its copy in the pool, valid until
+ * result_pool_free(); never target_result_free() it. */
+const struct target_result *result_pool_keep(struct result_pool *,
+		    struct target_result *res);
+void		 result_pool_free(struct result_pool *);
+
 #endif

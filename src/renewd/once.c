@@ -14,6 +14,7 @@
 
 #include "calendar.h"
 #include "inspect.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "probe.h"
 #include "renewd.h"
@@ -21,7 +22,8 @@
 #include "term.h"
 
 struct once_slot {
-	struct target_result	*result;
+	const struct target_result *result;
+	struct result_pool	*pool;
 	size_t			*pending;
 	struct event_base	*base;
 };
@@ -31,7 +33,7 @@ once_done(struct target_result *res, void *arg)
 {
 	struct once_slot *slot = arg;
 
-	slot->result = res;
+	slot->result = result_pool_keep(slot->pool, res);
 	if (--*slot->pending == 0)
 		event_base_loopexit(slot->base, NULL);
 }
@@ -56,21 +58,42 @@ once_overall(const struct target_status *sts, size_t n)
 }
 
 /* Stream one target at a time: 100,000 targets must not need one giant
- * document in memory. */
+ * document in memory. The text is what json_dumpf(JSON_INDENT(2) |
+ * JSON_PRESERVE_ORDER) would write, made by json_text_append() into a
+ * buffer that goes out in large writes. */
+#define ONCE_JSON_FLUSH	(64 * 1024)
+
+static void
+once_json_flush(struct buf *out, int *failed)
+{
+	if (out->len > 0 && fwrite(out->data, 1, out->len, stdout) != out->len &&
+	    !*failed) {
+		log_warnx("cannot write the report");
+		*failed = 1;
+	}
+	out->len = 0;
+	out->data[0] = '\0';
+}
+
 static void
 once_print_json(const struct target_status *sts, size_t n)
 {
-	fputs("{\"targets\": [", stdout);
+	struct buf out = { 0 };
+	int failed = 0;
+
+	buf_adds(&out, "{\"targets\": [");
 	for (size_t i = 0; i < n; i++) {
 		json_t *t = status_target_json(&sts[i]);
 
-		fputs(i == 0 ? "\n" : ",\n", stdout);
-		if (json_dumpf(t, stdout, JSON_INDENT(2) |
-		    JSON_PRESERVE_ORDER) == -1)
-			log_warnx("cannot write the report");
+		buf_adds(&out, i == 0 ? "\n" : ",\n");
+		json_text_append(&out, t, 2);
 		json_decref(t);
+		if (out.len >= ONCE_JSON_FLUSH)
+			once_json_flush(&out, &failed);
 	}
-	fputs("\n]}\n", stdout);
+	buf_adds(&out, "\n]}\n");
+	once_json_flush(&out, &failed);
+	buf_free(&out);
 }
 
 static void
@@ -93,6 +116,31 @@ once_print_text(const struct target_status *sts, size_t n, time_t now)
 	}
 }
 
+/*
+ * With epoll, libevent turns every event_add and event_del into an
+ * epoll_ctl call of its own, and an OpenSSL bufferevent turns its events
+ * off and on several times during a handshake. The changelist keeps the
+ * changes of one loop pass and applies only their net effect. Its one caveat, descriptors shared through dup(),
+ * does not arise here: every socket is a new one.
+ */
+static struct event_base *
+once_event_base(void)
+{
+	struct event_config *ec;
+	struct event_base *base;
+
+	if ((ec = event_config_new()) == NULL)
+		return NULL;
+	if (event_config_set_flag(ec,
+	    EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) == -1) {
+		event_config_free(ec);
+		return event_base_new();
+	}
+	base = event_base_new_with_config(ec);
+	event_config_free(ec);
+	return base != NULL ? base : event_base_new();
+}
+
 int
 once_run(const struct config *cfg, int json)
 {
@@ -100,6 +148,7 @@ once_run(const struct config *cfg, int json)
 	struct probe_engine *engine;
 	X509_STORE *trust;
 	struct once_slot *slots;
+	struct result_pool *pool;
 	struct target_status *sts;
 	struct cal_rules rules;
 	size_t pending = cfg->ntargets;
@@ -113,13 +162,15 @@ once_run(const struct config *cfg, int json)
 	if ((trust = trust_load(cfg->ca_file)) == NULL)
 		return SEV_UNKNOWN;
 	evlog_init(1);
-	if ((base = event_base_new()) == NULL)
+	if ((base = once_event_base()) == NULL)
 		fatalx("event_base_new failed");
 	if ((engine = probe_engine_new(base, cfg, trust)) == NULL)
 		fatalx("cannot start the probe engine");
 
 	slots = xcalloc(cfg->ntargets, sizeof(*slots));
+	pool = result_pool_new();
 	for (size_t i = 0; i < cfg->ntargets; i++) {
+		slots[i].pool = pool;
 		slots[i].pending = &pending;
 		slots[i].base = base;
 		if (probe_target(engine, &cfg->targets[i], once_done,
@@ -143,9 +194,7 @@ once_run(const struct config *cfg, int json)
 		log_warn("stdout");
 	sev = once_overall(sts, cfg->ntargets);
 
-	for (size_t i = 0; i < cfg->ntargets; i++)
-		if (slots[i].result != NULL)
-			target_result_free(slots[i].result);
+	result_pool_free(pool);
 	free(sts);
 	free(slots);
 	probe_engine_free(engine);

@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,12 @@ engine_ssl_ctx(void)
 	/* A chain larger than this ends the handshake at the message's
 	 * header, before its body is read (conn_tls_failed says so). */
 	SSL_CTX_set_max_cert_list(ctx, PROBE_CERT_LIST_MAX);
+	/*
+	 * Read what the socket has, not one record header and then its body:
+	 * a server's first flight is two reads instead of about a dozen. The
+	 * 256 KiB cap counts bytes from the socket either way.
+	 */
+	SSL_CTX_set_read_ahead(ctx, 1);
 	/* Also old servers: TLS 1.0 needs SHA-1 signatures at level 0. */
 	if (SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0") != 1) {
 		SSL_CTX_free(ctx);
@@ -668,7 +675,12 @@ conn_set_error(struct probe_conn *c, unsigned problem, const char *fmt, ...)
 	c->problems |= problem;
 }
 
-/* Wait for the socket to become readable or writable. */
+/*
+ * Wait for the socket to become readable or writable. The connect wait is
+ * persistent (EV_WRITE | EV_PERSIST): it stays on the socket until the
+ * bufferevent has taken over, so the socket's epoll entry is added once
+ * and only modified after, instead of being removed and added again.
+ */
 static int
 conn_wait(struct probe_conn *c, short what)
 {
@@ -840,11 +852,6 @@ conn_tls_start(struct probe_conn *c)
 	BIO *rbio;
 
 	c->phase = PHASE_HANDSHAKE;
-	/* The bufferevent watches the socket from now on. */
-	if (c->ev != NULL) {
-		event_free(c->ev);
-		c->ev = NULL;
-	}
 	/* Errors left by someone else are not this handshake's. */
 	(void)conn_tls_drain(c);
 	if ((c->ssl = SSL_new(e->ctx)) == NULL ||
@@ -886,6 +893,15 @@ conn_tls_start(struct probe_conn *c)
 	 * bufferevent before any application data could be read.
 	 */
 	bufferevent_setcb(c->bev, NULL, NULL, conn_tls_event, c);
+	/*
+	 * The bufferevent watches the socket from now on. The connect wait
+	 * goes only now: while it is still there, the bufferevent's own wait
+	 * for writability changes nothing epoll has to hear about.
+	 */
+	if (c->ev != NULL) {
+		event_free(c->ev);
+		c->ev = NULL;
+	}
 }
 
 /* Send what is left of the STARTTLS command. 1 done, 0 wait, -1 failed. */
@@ -1016,7 +1032,7 @@ conn_io(evutil_socket_t fd, short what, void *arg)
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 			err = errno;
 		if (err == EINPROGRESS || err == EINTR) {
-			conn_wait_or_fail(c, EV_WRITE);
+			conn_wait_or_fail(c, EV_WRITE | EV_PERSIST);
 			return;
 		}
 		if (err != 0) {
@@ -1100,7 +1116,7 @@ conn_start(struct probe_engine *e, struct probe_conn *c)
 		conn_finish(c);
 		return;
 	}
-	conn_wait_or_fail(c, EV_WRITE);
+	conn_wait_or_fail(c, EV_WRITE | EV_PERSIST);
 }
 
 /* Release what a connection holds; its result stays. */
@@ -1415,7 +1431,7 @@ target_result_free(struct target_result *res)
 
 	if (res == NULL)
 		return;
-	for (i = 0; i < res->naddrs; i++) {
+	for (i = 0; res->addrs != NULL && i < res->naddrs; i++) {
 		free(res->addrs[i].error);
 		if (res->addrs[i].has_cert)
 			cert_obs_free(&res->addrs[i].cert);
@@ -1423,4 +1439,141 @@ target_result_free(struct target_result *res)
 	free(res->addrs);
 	free(res->error);
 	free(res);
+}
+
+/* ---- kept results ----------------------------------------------------- */
+
+/* Above malloc's mmap threshold: a block lives outside the heap proper. */
+#define POOL_BLOCK	(256 * 1024)
+
+struct pool_block {
+	struct pool_block	*next;
+	size_t			 used;
+	size_t			 size;
+	max_align_t		 data[];
+};
+
+struct result_pool {
+	struct pool_block	*blocks;	/* the newest first */
+};
+
+struct result_pool *
+result_pool_new(void)
+{
+	return xcalloc(1, sizeof(struct result_pool));
+}
+
+static void *
+pool_alloc(struct result_pool *p, size_t n)
+{
+	struct pool_block *b = p->blocks;
+	size_t size;
+	void *v;
+
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) *
+	    sizeof(max_align_t);
+	if (b == NULL || b->size - b->used < n) {
+		size = n > POOL_BLOCK / 2 ? n : POOL_BLOCK - sizeof(*b);
+		b = xmalloc(sizeof(*b) + size);
+		b->size = size;
+		b->used = 0;
+		b->next = p->blocks;
+		p->blocks = b;
+	}
+	v = (char *)b->data + b->used;
+	b->used += n;
+	return v;
+}
+
+static char *
+pool_strdup(struct result_pool *p, const char *s)
+{
+	size_t n;
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	n = strlen(s) + 1;
+	d = pool_alloc(p, n);
+	memcpy(d, s, n);
+	return d;
+}
+
+/* Every pointer cert_obs_free() frees, copied; the rest is plain data. */
+static void
+pool_cert_obs(struct result_pool *p, struct cert_obs *o)
+{
+	struct subject_fields *sf = &o->subject;
+	struct chain_cert *chain;
+	char **v;
+	size_t i;
+
+	sf->cn = pool_strdup(p, sf->cn);
+	sf->ou = pool_strdup(p, sf->ou);
+	sf->o = pool_strdup(p, sf->o);
+	sf->l = pool_strdup(p, sf->l);
+	sf->st = pool_strdup(p, sf->st);
+	sf->c = pool_strdup(p, sf->c);
+	if (o->san.v != NULL) {
+		v = pool_alloc(p, (o->san.n + 1) * sizeof(*v));
+		for (i = 0; i < o->san.n; i++)
+			v[i] = pool_strdup(p, o->san.v[i]);
+		v[o->san.n] = NULL;
+		o->san.v = v;
+		o->san.cap = o->san.n + 1;
+	}
+	o->issuer = pool_strdup(p, o->issuer);
+	o->serial = pool_strdup(p, o->serial);
+	o->sig_alg = pool_strdup(p, o->sig_alg);
+	if (o->chain != NULL) {
+		chain = pool_alloc(p, (o->nchain + 1) * sizeof(*chain));
+		for (i = 0; i < o->nchain; i++) {
+			chain[i] = o->chain[i];
+			chain[i].subject = pool_strdup(p, o->chain[i].subject);
+			chain[i].issuer = pool_strdup(p, o->chain[i].issuer);
+		}
+		o->chain = chain;
+	}
+	o->verify_error = pool_strdup(p, o->verify_error);
+}
+
+const struct target_result *
+result_pool_keep(struct result_pool *p, struct target_result *res)
+{
+	struct target_result *r;
+	size_t i;
+
+	if (res == NULL)
+		return NULL;
+	r = pool_alloc(p, sizeof(*r));
+	*r = *res;
+	r->error = pool_strdup(p, res->error);
+	if (res->addrs != NULL) {
+		r->addrs = pool_alloc(p, (res->naddrs + 1) * sizeof(*r->addrs));
+		for (i = 0; i < res->naddrs; i++) {
+			r->addrs[i] = res->addrs[i];
+			r->addrs[i].error = pool_strdup(p, res->addrs[i].error);
+			if (r->addrs[i].has_cert)
+				pool_cert_obs(p, &r->addrs[i].cert);
+			else
+				memset(&r->addrs[i].cert, 0,
+				    sizeof(r->addrs[i].cert));
+		}
+	}
+	target_result_free(res);
+	return r;
+}
+
+void
+result_pool_free(struct result_pool *p)
+{
+	struct pool_block *b;
+
+	if (p == NULL)
+		return;
+	while ((b = p->blocks) != NULL) {
+		p->blocks = b->next;
+		free(b);
+	}
+	free(p);
 }
