@@ -22,42 +22,27 @@
 #include "fileio.h"
 #include "outbox.h"
 #include "support/notices.h"
+#include "support/tmpdir.h"
 #include "util.h"
 
+/* A fresh scratch directory's "outbox" (not made yet: outbox_open does). */
 static char *
 make_dir(void)
 {
-	char tmpl[] = "/tmp/renewd-test-outbox.XXXXXX";
-	char *d = mkdtemp(tmpl);
+	char tmp[TMPDIR_MAX];
 
-	assert_non_null(d);
-	return xasprintf("%s/outbox", d);
+	assert_int_equal(tmpdir_make(tmp, "renewd-test-outbox"), 0);
+	return xasprintf("%s/outbox", tmp);
 }
 
+/* The scratch directory of make_dir() and all in it. */
 static void
 rm_rf(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char *parent;
+	char *parent = xstrdup(dir);
 
-	if (d != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			char *p;
-
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			p = xasprintf("%s/%s", dir, de->d_name);
-			unlink(p);
-			free(p);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
-	parent = xstrdup(dir);
 	*strrchr(parent, '/') = '\0';
-	rmdir(parent);
+	assert_int_equal(tmpdir_remove(parent), 0);
 	free(parent);
 }
 

@@ -23,6 +23,7 @@
 #include "calendar.h"
 #include "fileio.h"
 #include "state.h"
+#include "support/tmpdir.h"
 #include "util.h"
 #include "support/when.h"
 
@@ -449,37 +450,20 @@ test_truncated(void **unused)
 
 /* --- files ----------------------------------------------------------------- */
 
-static char tmpdir[64];
+static char tmpdir[TMPDIR_MAX];
 
 static int
 setup_dir(void **unused)
 {
 	(void)unused;
-	rd_strlcpy(tmpdir, "/tmp/test_state.XXXXXX", sizeof(tmpdir));
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	return tmpdir_make(tmpdir, "test_state");
 }
 
 static int
 teardown_dir(void **unused)
 {
-	DIR *d;
-	struct dirent *e;
-
 	(void)unused;
-	if ((d = opendir(tmpdir)) == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		char *p;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		p = xasprintf("%s/%s", tmpdir, e->d_name);
-		if (unlink(p) == -1)
-			rmdir(p);
-		free(p);
-	}
-	closedir(d);
-	return rmdir(tmpdir);
+	return tmpdir_remove(tmpdir);
 }
 
 /* How many directory entries start with `prefix`. */

@@ -17,9 +17,10 @@
 #include <cmocka.h>
 
 #include "state.h"
+#include "support/tmpdir.h"
 #include "util.h"
 
-static char tmpdir[64];
+static char tmpdir[TMPDIR_MAX];
 
 static void
 touch(const char *name)
@@ -48,32 +49,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	rd_strlcpy(tmpdir, "/tmp/test_statefile_cleanup.XXXXXX",
-	    sizeof(tmpdir));
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	return tmpdir_make(tmpdir, "test_statefile_cleanup");
 }
 
 static int
 teardown(void **state)
 {
-	DIR *d;
-	struct dirent *e;
-
 	(void)state;
-	if ((d = opendir(tmpdir)) == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		char *p;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		p = xasprintf("%s/%s", tmpdir, e->d_name);
-		if (rmdir(p) == -1)
-			unlink(p);
-		free(p);
-	}
-	closedir(d);
-	return rmdir(tmpdir);
+	return tmpdir_remove(tmpdir);
 }
 
 static void

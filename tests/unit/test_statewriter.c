@@ -21,9 +21,10 @@
 
 #include "fileio.h"
 #include "statewriter.h"
+#include "support/tmpdir.h"
 #include "util.h"
 
-static char tmpdir[64];
+static char tmpdir[TMPDIR_MAX];
 
 static char *
 path_of(const char *name)
@@ -62,31 +63,14 @@ static int
 setup(void **state)
 {
 	(void)state;
-	rd_strlcpy(tmpdir, "/tmp/test_statewriter.XXXXXX", sizeof(tmpdir));
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	return tmpdir_make(tmpdir, "test_statewriter");
 }
 
 static int
 teardown(void **state)
 {
-	DIR *d;
-	struct dirent *e;
-
 	(void)state;
-	if ((d = opendir(tmpdir)) == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		char *p;
-
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		p = path_of(e->d_name);
-		if (rmdir(p) == -1)
-			unlink(p);
-		free(p);
-	}
-	closedir(d);
-	return rmdir(tmpdir);
+	return tmpdir_remove(tmpdir);
 }
 
 /* n files, one of which is a directory: it fails alone. */
