@@ -60,7 +60,8 @@ from cryptography import x509
 
 from helpers.pki import UTC, today_jst
 from helpers.renewd import (EXIT_UNKNOWN, EXIT_WARNING, Daemon, Target,
-                            program_env, require_binary, run, scaled)
+                            VALGRIND, program_env, require_binary, run,
+                            scaled)
 from helpers.servers import Server
 from helpers.smtp import Inbox, Smtp, free_port, parse
 
@@ -501,7 +502,7 @@ def test_megabyte_chain_is_refused_clearly(renewd, serve, hier, shape):
          Target(OTHER, port=good.port, addresses=[good.host])],
         timeout="2s"))
     assert res.rc == EXIT_WARNING, res.describe()
-    assert res.elapsed < 1.5, res.describe()        # no wait for a timeout
+    assert res.elapsed < scaled(1.5), res.describe()  # no wait for a timeout
     a = res.address(NAME)
     assert a["ok"] is False and a["error"] == CHAIN_TOO_LARGE, \
         res.describe()
@@ -530,7 +531,9 @@ def test_megabyte_chain_daemon_stays_bounded(renewd, serve, hier):
     grown = peak_rss_kib(d.pid) - before
     # Nothing of the megabytes is read or kept: the peak stays put (under
     # ASan its quarantine holds freed blocks, about 200 KiB a probe).
-    assert grown < 6144, f"peak RSS grew by {grown} KiB\n{d.describe()}"
+    # (Under valgrind the RSS is mostly valgrind's own: not checked.)
+    if not VALGRIND:
+        assert grown < 6144, f"peak RSS grew by {grown} KiB\n{d.describe()}"
     wait_probes(d, 2, OTHER)        # the other target is still probed
     assert big.connections >= 11
     assert d.stop() == 0, d.describe()
@@ -864,9 +867,11 @@ def test_sigkill_loop_delivers_every_reminder_once(renewd, serve):
     with Smtp(Inbox()) as smtp:
         cfg = daemon_config(renewd, targets, smtp.url, poll="1h",
                             timeout="1s")
-        for _ in range(50):
+        # Under valgrind a start takes seconds: fewer rounds, kills spread
+        # over the longer start.
+        for _ in range(10 if VALGRIND else 50):
             d = renewd.daemon(cfg, debug=False)
-            time.sleep(rng.uniform(0, 0.3))
+            time.sleep(rng.uniform(0, scaled(0.3)))
             d.kill()
             for p in renewd.state_dir.glob("*.json"):
                 json.loads(p.read_text("utf-8"))

@@ -111,7 +111,10 @@ class Smtp:
     def wait_messages(self, n: int = 1, timeout: float = 10.0,
                       alive=None) -> List[dict]:
         """Poll until at least `n` messages arrived; the test fails when
-        time runs out (or when alive() turns false)."""
+        time runs out (or when alive() turns false). The timeout stretches
+        under valgrind (helpers.renewd.scaled)."""
+        from helpers.renewd import scaled
+        timeout = scaled(timeout)
         end = time.monotonic() + timeout
         while len(self.messages) < n:
             if alive is not None and not alive():
