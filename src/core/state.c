@@ -40,6 +40,7 @@
 
 #include "calendar.h"
 #include "intern.h"
+#include "jdoc.h"
 #include "jsonutil.h"
 #include "state.h"
 #include "util.h"
@@ -500,7 +501,7 @@ state_encode(const struct target_state *st)
 		    "event", json_str_or_null(st->history[i].event),
 		    "note", json_str_or_null(st->history[i].note)));
 	json_object_set_new(root, "history", hist);
-	text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	if (text == NULL)
 		abort();	/* out of memory: as xmalloc does */
@@ -557,50 +558,50 @@ path_join(char *buf, size_t len, const char *path, const char *key)
 }
 
 /* The member `key` of `obj`, which must exist. */
-static json_t *
-dec_member(struct dec *d, json_t *obj, const char *path, const char *key,
+static const struct jval *
+dec_member(struct dec *d, const struct jval *obj, const char *path, const char *key,
     char *sub, size_t sublen)
 {
-	json_t *v;
+	const struct jval *v;
 
 	path_join(sub, sublen, path, key);
-	if ((v = json_object_get(obj, key)) == NULL)
+	if ((v = jdoc_get(obj, key)) == NULL)
 		dec_fail(d, sub, "missing");
 	return v;
 }
 
 static int
-dec_object(struct dec *d, json_t *v, const char *path)
+dec_object(struct dec *d, const struct jval *v, const char *path)
 {
-	if (!json_is_object(v))
+	if (v->type != JV_OBJECT)
 		return dec_fail(d, path, "not an object");
 	return 0;
 }
 
 /* A string (or null when nullable: *out NULL). *out is borrowed. */
 static int
-dec_str(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_str(struct dec *d, const struct jval *obj, const char *path, const char *key,
     int nullable, const char **out)
 {
 	char sub[256];
-	json_t *v;
+	const struct jval *v;
 
 	*out = NULL;
 	if ((v = dec_member(d, obj, path, key, sub, sizeof(sub))) == NULL)
 		return -1;
-	if (json_is_null(v) && nullable)
+	if ((v->type == JV_NULL) && nullable)
 		return 0;
-	if (!json_is_string(v))
+	if (v->type != JV_STRING)
 		return dec_fail(d, sub, nullable ? "not a string or null" :
 		    "not a string");
-	if (strlen(json_string_value(v)) != json_string_length(v))
+	if (strlen(v->u.s) != v->n)
 		return dec_fail(d, sub, "contains a NUL byte");
-	*out = json_string_value(v);
+	*out = v->u.s;
 	return 0;
 }
 
 static int
-dec_strdup(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_strdup(struct dec *d, const struct jval *obj, const char *path, const char *key,
     char **out)
 {
 	const char *s;
@@ -614,7 +615,7 @@ dec_strdup(struct dec *d, json_t *obj, const char *path, const char *key,
 
 /* A string into a fixed buffer, which it must fit. */
 static int
-dec_strbuf(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_strbuf(struct dec *d, const struct jval *obj, const char *path, const char *key,
     char *buf, size_t len)
 {
 	const char *s;
@@ -632,32 +633,32 @@ dec_strbuf(struct dec *d, json_t *obj, const char *path, const char *key,
 }
 
 static int
-dec_bool(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_bool(struct dec *d, const struct jval *obj, const char *path, const char *key,
     int *out)
 {
 	char sub[256];
-	json_t *v;
+	const struct jval *v;
 
 	if ((v = dec_member(d, obj, path, key, sub, sizeof(sub))) == NULL)
 		return -1;
-	if (!json_is_boolean(v))
+	if (v->type != JV_TRUE && v->type != JV_FALSE)
 		return dec_fail(d, sub, "not true or false");
-	*out = json_is_true(v);
+	*out = (v->type == JV_TRUE);
 	return 0;
 }
 
 static int
-dec_int(struct dec *d, json_t *obj, const char *path, const char *key,
-    json_int_t min, json_int_t max, json_int_t *out)
+dec_int(struct dec *d, const struct jval *obj, const char *path, const char *key,
+    int64_t min, int64_t max, int64_t *out)
 {
 	char sub[256];
-	json_t *v;
+	const struct jval *v;
 
 	if ((v = dec_member(d, obj, path, key, sub, sizeof(sub))) == NULL)
 		return -1;
-	if (!json_is_integer(v))
+	if (v->type != JV_INTEGER)
 		return dec_fail(d, sub, "not an integer");
-	*out = json_integer_value(v);
+	*out = v->u.i;
 	if (*out < min || *out > max)
 		return dec_fail(d, sub, "out of range");
 	return 0;
@@ -665,7 +666,7 @@ dec_int(struct dec *d, json_t *obj, const char *path, const char *key,
 
 /* "2027-03-31T00:00:00Z", or null (0) when nullable. */
 static int
-dec_time(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_time(struct dec *d, const struct jval *obj, const char *path, const char *key,
     int nullable, time_t *out)
 {
 	char sub[256];
@@ -686,7 +687,7 @@ dec_time(struct dec *d, json_t *obj, const char *path, const char *key,
 
 /* "YYYY-MM-DD" (a Japan date), or null (-1) when nullable. */
 static int
-dec_day(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_day(struct dec *d, const struct jval *obj, const char *path, const char *key,
     int nullable, int *out)
 {
 	char sub[256];
@@ -708,7 +709,7 @@ dec_day(struct dec *d, json_t *obj, const char *path, const char *key,
 }
 
 static int
-dec_sha256(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_sha256(struct dec *d, const struct jval *obj, const char *path, const char *key,
     char out[65])
 {
 	char sub[256];
@@ -722,19 +723,19 @@ dec_sha256(struct dec *d, json_t *obj, const char *path, const char *key,
 }
 
 /* An array member with at most `max` elements. */
-static json_t *
-dec_array(struct dec *d, json_t *obj, const char *path, const char *key,
+static const struct jval *
+dec_array(struct dec *d, const struct jval *obj, const char *path, const char *key,
     size_t max, char *sub, size_t sublen)
 {
-	json_t *v;
+	const struct jval *v;
 
 	if ((v = dec_member(d, obj, path, key, sub, sublen)) == NULL)
 		return NULL;
-	if (!json_is_array(v)) {
+	if (v->type != JV_ARRAY) {
 		dec_fail(d, sub, "not an array");
 		return NULL;
 	}
-	if (json_array_size(v) > max) {
+	if (v->n > max) {
 		dec_fail(d, sub, "more than %zu entries", max);
 		return NULL;
 	}
@@ -742,19 +743,19 @@ dec_array(struct dec *d, json_t *obj, const char *path, const char *key,
 }
 
 static int
-dec_threshold(struct dec *d, json_t *v, const char *path, struct threshold *t)
+dec_threshold(struct dec *d, const struct jval *v, const char *path, struct threshold *t)
 {
 	memset(t, 0, sizeof(*t));
-	if (json_is_integer(v)) {
-		json_int_t n = json_integer_value(v);
+	if (v->type == JV_INTEGER) {
+		int64_t n = v->u.i;
 
 		if (n < 0 || n > 3650)
 			return dec_fail(d, path, "out of range");
 		t->value = (int)n;
 		return 0;
 	}
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
+	if (v->type == JV_STRING) {
+		const char *s = v->u.s;
 		char *end;
 		long n = strtol(s, &end, 10);
 
@@ -769,11 +770,11 @@ dec_threshold(struct dec *d, json_t *v, const char *path, struct threshold *t)
 }
 
 static int
-dec_sent(struct dec *d, json_t *o, const char *path, struct sent_notice *n)
+dec_sent(struct dec *d, const struct jval *o, const char *path, struct sent_notice *n)
 {
 	const char *kind;
 	char sub[256];
-	json_t *th;
+	const struct jval *th;
 
 	memset(n, 0, sizeof(*n));
 	if (dec_object(d, o, path) == -1 ||
@@ -788,7 +789,7 @@ dec_sent(struct dec *d, json_t *o, const char *path, struct sent_notice *n)
 	if (n->kind == NOTICE_REMINDER) {
 		if (dec_threshold(d, th, sub, &n->threshold) == -1)
 			return -1;
-	} else if (!json_is_null(th))
+	} else if (th->type != JV_NULL)
 		return dec_fail(d, sub, "only reminders have a threshold");
 	if (dec_day(d, o, path, "day", 1, &n->day) == -1)
 		return -1;
@@ -805,14 +806,14 @@ dec_sent(struct dec *d, json_t *o, const char *path, struct sent_notice *n)
 }
 
 static int
-dec_cycle(struct dec *d, json_t *o, struct cycle *c)
+dec_cycle(struct dec *d, const struct jval *o, struct cycle *c)
 {
 	const char *path = "cycle", *s;
 	char sub[256];
-	json_t *leaf, *sent;
+	const struct jval *leaf, *sent, *e;
 
 	memset(c, 0, sizeof(*c));
-	if (json_is_null(o))
+	if (o->type == JV_NULL)
 		return 0;
 	if (dec_object(d, o, path) == -1)
 		return -1;
@@ -836,7 +837,7 @@ dec_cycle(struct dec *d, json_t *o, struct cycle *c)
 		return -1;
 	if ((leaf = dec_member(d, o, path, "leaf", sub, sizeof(sub))) == NULL)
 		return -1;
-	if (!json_is_null(leaf)) {
+	if (leaf->type != JV_NULL) {
 		if (dec_object(d, leaf, sub) == -1 ||
 		    dec_sha256(d, leaf, sub, "sha256", c->leaf_sha256) == -1 ||
 		    dec_time(d, leaf, sub, "not_before", 0,
@@ -859,13 +860,14 @@ dec_cycle(struct dec *d, json_t *o, struct cycle *c)
 	if ((sent = dec_array(d, o, path, "sent", STATE_SENT_MAX, sub,
 	    sizeof(sub))) == NULL)
 		return -1;
-	if (json_array_size(sent) > 0)
-		c->sent = xcalloc(json_array_size(sent), sizeof(*c->sent));
-	for (size_t i = 0; i < json_array_size(sent); i++) {
+	if (sent->n > 0)
+		c->sent = xcalloc(sent->n, sizeof(*c->sent));
+	e = sent->u.first;
+	for (size_t i = 0; i < sent->n; i++, e = e->next) {
 		char ep[64];
 
 		snprintf(ep, sizeof(ep), "cycle.sent[%zu]", i);
-		if (dec_sent(d, json_array_get(sent, i), ep, &c->sent[i]) == -1)
+		if (dec_sent(d, e, ep, &c->sent[i]) == -1)
 			return -1;
 		c->nsent++;
 	}
@@ -873,7 +875,7 @@ dec_cycle(struct dec *d, json_t *o, struct cycle *c)
 }
 
 static int
-dec_subject(struct dec *d, json_t *o, const char *path,
+dec_subject(struct dec *d, const struct jval *o, const char *path,
     struct subject_fields *s)
 {
 	if (dec_object(d, o, path) == -1 ||
@@ -888,11 +890,11 @@ dec_subject(struct dec *d, json_t *o, const char *path,
 }
 
 static int
-dec_cert(struct dec *d, json_t *o, const char *path, struct cert_obs *c)
+dec_cert(struct dec *d, const struct jval *o, const char *path, struct cert_obs *c)
 {
 	char sub[256];
-	json_int_t n;
-	json_t *v;
+	int64_t n;
+	const struct jval *v, *e;
 
 	if (dec_object(d, o, path) == -1)
 		return -1;
@@ -901,16 +903,15 @@ dec_cert(struct dec *d, json_t *o, const char *path, struct cert_obs *c)
 		return -1;
 	if ((v = dec_array(d, o, path, "san", 100000, sub, sizeof(sub))) == NULL)
 		return -1;
-	for (size_t i = 0; i < json_array_size(v); i++) {
-		json_t *e = json_array_get(v, i);
-
-		if (!json_is_string(e)) {
+	e = v->u.first;
+	for (size_t i = 0; i < v->n; i++, e = e->next) {
+		if (e->type != JV_STRING) {
 			char ep[300];
 
 			snprintf(ep, sizeof(ep), "%s[%zu]", sub, i);
 			return dec_fail(d, ep, "not a string");
 		}
-		strlist_add(&c->san, json_string_value(e));
+		strlist_add(&c->san, e->u.s);
 	}
 	if (dec_strdup(d, o, path, "issuer", &c->issuer) == -1 ||
 	    dec_strdup(d, o, path, "serial", &c->serial) == -1 ||
@@ -925,10 +926,10 @@ dec_cert(struct dec *d, json_t *o, const char *path, struct cert_obs *c)
 		return -1;
 	if ((v = dec_array(d, o, path, "chain", 64, sub, sizeof(sub))) == NULL)
 		return -1;
-	if (json_array_size(v) > 0)
-		c->chain = xcalloc(json_array_size(v), sizeof(*c->chain));
-	for (size_t i = 0; i < json_array_size(v); i++) {
-		json_t *e = json_array_get(v, i);
+	if (v->n > 0)
+		c->chain = xcalloc(v->n, sizeof(*c->chain));
+	e = v->u.first;
+	for (size_t i = 0; i < v->n; i++, e = e->next) {
 		char ep[300];
 
 		snprintf(ep, sizeof(ep), "%s[%zu]", sub, i);
@@ -949,17 +950,17 @@ dec_cert(struct dec *d, json_t *o, const char *path, struct cert_obs *c)
 	return 0;
 }
 
-static int	dec_observation_tree(struct dec *, json_t *, const char *,
+static int	dec_observation_tree(struct dec *, const struct jval *, const char *,
 		    struct target_result *);
 
 static int
-dec_observation(struct dec *d, json_t *o, struct target_result **out)
+dec_observation(struct dec *d, const struct jval *o, struct target_result **out)
 {
 	const char *path = "observation";
 	struct target_result *r;
 
 	*out = NULL;
-	if (json_is_null(o))
+	if (o->type == JV_NULL)
 		return 0;
 	if (dec_object(d, o, path) == -1)
 		return -1;
@@ -975,12 +976,12 @@ dec_observation(struct dec *d, json_t *o, struct target_result **out)
 
 /* The observation's members into r, every part allocated on its own. */
 static int
-dec_observation_tree(struct dec *d, json_t *o, const char *path,
+dec_observation_tree(struct dec *d, const struct jval *o, const char *path,
     struct target_result *r)
 {
 	char sub[256];
-	json_int_t n;
-	json_t *addrs;
+	int64_t n;
+	const struct jval *addrs, *e;
 
 	if (dec_time(d, o, path, "at", 0, &r->started) == -1 ||
 	    dec_strdup(d, o, path, "error", &r->error) == -1 ||
@@ -990,10 +991,11 @@ dec_observation_tree(struct dec *d, json_t *o, const char *path,
 	if ((addrs = dec_array(d, o, path, "addresses", 4096, sub,
 	    sizeof(sub))) == NULL)
 		return -1;
-	if (json_array_size(addrs) > 0)
-		r->addrs = xcalloc(json_array_size(addrs), sizeof(*r->addrs));
-	for (size_t i = 0; i < json_array_size(addrs); i++) {
-		json_t *e = json_array_get(addrs, i), *cert;
+	if (addrs->n > 0)
+		r->addrs = xcalloc(addrs->n, sizeof(*r->addrs));
+	e = addrs->u.first;
+	for (size_t i = 0; i < addrs->n; i++, e = e->next) {
+		const struct jval *cert;
 		struct addr_result *a = &r->addrs[i];
 		char ep[64], cp[80];
 
@@ -1012,7 +1014,7 @@ dec_observation_tree(struct dec *d, json_t *o, const char *path,
 		a->duration_ms = (int64_t)n;
 		if ((cert = dec_member(d, e, ep, "cert", cp, sizeof(cp))) == NULL)
 			return -1;
-		if (json_is_null(cert))
+		if (cert->type == JV_NULL)
 			continue;
 		a->has_cert = 1;
 		if (dec_cert(d, cert, cp, &a->cert) == -1)
@@ -1022,18 +1024,18 @@ dec_observation_tree(struct dec *d, json_t *o, const char *path,
 }
 
 static int
-dec_history(struct dec *d, json_t *root, struct target_state *st)
+dec_history(struct dec *d, const struct jval *root, struct target_state *st)
 {
 	char sub[256];
-	json_t *h;
+	const struct jval *h, *e;
 
 	if ((h = dec_array(d, root, "", "history", STATE_HISTORY_MAX, sub,
 	    sizeof(sub))) == NULL)
 		return -1;
-	if (json_array_size(h) > 0)
-		st->history = xcalloc(json_array_size(h), sizeof(*st->history));
-	for (size_t i = 0; i < json_array_size(h); i++) {
-		json_t *e = json_array_get(h, i);
+	if (h->n > 0)
+		st->history = xcalloc(h->n, sizeof(*st->history));
+	e = h->u.first;
+	for (size_t i = 0; i < h->n; i++, e = e->next) {
 		struct state_event *ev = &st->history[i];
 		const char *s;
 		char ep[64];
@@ -1062,9 +1064,9 @@ state_decode(const char *text, size_t len, char *err, size_t errlen)
 {
 	struct dec d = { err, errlen, 0 };
 	struct target_state *st = NULL;
-	json_error_t jerr;
-	json_t *root, *v;
-	json_int_t version;
+	struct jdoc *doc;
+	const struct jval *root, *v;
+	int64_t version;
 	const char *target;
 	char sub[256];
 
@@ -1074,26 +1076,36 @@ state_decode(const char *text, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "empty file");
 		return NULL;
 	}
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		/* jansson quotes the bytes near the error: made safe, as
-		 * the reason reaches the log. */
-		char *safe = rd_sanitize(jerr.text, strlen(jerr.text));
+	/* The fast parser takes every state file renewd writes; jansson
+	 * the rest, and says what is wrong with a text that is not JSON. */
+	if ((doc = jdoc_parse(text, len)) == NULL) {
+		json_error_t jerr;
+		json_t *j;
 
-		snprintf(err, errlen, "not JSON: line %d column %d: %s",
-		    jerr.line, jerr.column, safe);
-		free(safe);
-		return NULL;
+		if ((j = json_loadb(text, len, JSON_REJECT_DUPLICATES,
+		    &jerr)) == NULL) {
+			/* jansson quotes the bytes near the error: made
+			 * safe, as the reason reaches the log. */
+			char *safe = rd_sanitize(jerr.text, strlen(jerr.text));
+
+			snprintf(err, errlen, "not JSON: line %d column %d: %s",
+			    jerr.line, jerr.column, safe);
+			free(safe);
+			return NULL;
+		}
+		doc = jdoc_from_json(j);
+		json_decref(j);
 	}
+	root = jdoc_root(doc);
 	if (dec_object(&d, root, "(top)") == -1)
 		goto fail;
 	if ((v = dec_member(&d, root, "", "v", sub, sizeof(sub))) == NULL)
 		goto fail;
-	if (!json_is_integer(v)) {
+	if (v->type != JV_INTEGER) {
 		dec_fail(&d, "v", "not an integer");
 		goto fail;
 	}
-	version = json_integer_value(v);
+	version = v->u.i;
 	if (version != STATE_VERSION) {
 		dec_fail(&d, "v", "version %lld is not supported (expected %d)",
 		    (long long)version, STATE_VERSION);
@@ -1116,7 +1128,7 @@ state_decode(const char *text, size_t len, char *err, size_t errlen)
 		goto fail;
 	if ((v = dec_member(&d, root, "", "outage", sub, sizeof(sub))) == NULL)
 		goto fail;
-	if (!json_is_null(v)) {
+	if (v->type != JV_NULL) {
 		if (dec_object(&d, v, "outage") == -1 ||
 		    dec_time(&d, v, "outage", "since", 0,
 		    &st->outage_since) == -1 ||
@@ -1130,10 +1142,10 @@ state_decode(const char *text, size_t len, char *err, size_t errlen)
 		goto fail;
 	if (dec_history(&d, root, st) == -1)
 		goto fail;
-	json_decref(root);
+	jdoc_free(doc);
 	return st;
 fail:
-	json_decref(root);
+	jdoc_free(doc);
 	state_free(st);
 	return NULL;
 }
