@@ -1776,6 +1776,20 @@ target_release(struct target_conf *t)
 	t->name = NULL;
 }
 
+/* Drop a list's spare room: 100,000 targets keep theirs for good. */
+static void
+strlist_fit(struct strlist *l)
+{
+	if (l->n == l->cap)
+		return;
+	if (l->n == 0) {
+		free(l->v);
+		l->v = NULL;
+	} else
+		l->v = xreallocarray(l->v, l->n, sizeof(*l->v));
+	l->cap = l->n;
+}
+
 /* The defaults that depend on other keys: port by starttls, names. */
 static void
 target_finish(struct target_conf *t)
@@ -1805,6 +1819,9 @@ target_finish(struct target_conf *t)
 		strlist_free(&t->names);
 		t->names = l;
 	}
+	strlist_fit(&t->addresses);
+	strlist_fit(&t->names);
+	strlist_fit(&t->notify);
 }
 
 struct config *
@@ -2240,6 +2257,12 @@ config_parse_len(struct config *cfg, const char *path, const char *text,
 
 	rc = ini_parse_stream(parser_reader, &p, parser_handler, &p);
 	finish_target(&p);
+	/* The targets array grew by doubling: give the spare room back. */
+	if (cfg->ntargets > 0 && cfg->ntargets < p.targets_cap) {
+		cfg->targets = xreallocarray(cfg->targets, cfg->ntargets,
+		    sizeof(*cfg->targets));
+		p.targets_cap = cfg->ntargets;
+	}
 	if (rc == -2)
 		perror_at(&p, 0, "out of memory");
 	else if (rc != 0 && p.nerrors == 0)

@@ -85,28 +85,29 @@ struct wtarget {
 	time_t			 next_probe;
 	time_t			 next_eval;	/* 0: after the next probe */
 	unsigned		 failures;	/* failed probes in a row */
-	int			 queued;	/* in w->queue */
-	int			 probing;	/* handed to the engine */
-	int			 removed;	/* gone from the config */
+	/* one bit each: 100,000 targets */
+	unsigned		 queued:1;	/* in w->queue */
+	unsigned		 probing:1;	/* handed to the engine */
+	unsigned		 removed:1;	/* gone from the config */
+	unsigned		 saving:1;	/* a write is in flight */
+	unsigned		 save_queued:1;	/* in w->saveq */
+	unsigned		 save_failing:1;
+	unsigned		 submit_failing:1;
+	unsigned		 has_probe:1;	/* `probe` is set */
+	unsigned		 again:1;	/* probe again at once after
+						 * the running one */
 	unsigned long		 changes;	/* to the state, ever */
 	unsigned long		 written;	/* `changes` when the file was
 						 * last written */
-	int			 saving;	/* a write is in flight */
-	int			 save_queued;	/* in w->saveq */
-	int			 save_failing;
-	int			 submit_failing;
+	unsigned long		 nprobes;	/* probes started */
 	struct wconf		*probe_conf;	/* the running probe's config */
 	struct policy_notice	*pending;	/* not yet taken by the sink */
 	size_t			 npending;
 	/* the last probe for the metrics, when it failed (a successful one
 	 * is the state's observation: not kept twice) */
 	struct metrics_probe	 probe;
-	int			 has_probe;
 	TAILQ_ENTRY(wtarget)	 entry;		/* w->queue or w->gone */
 	TAILQ_ENTRY(wtarget)	 save_entry;	/* w->saveq */
-	unsigned long		 nprobes;	/* probes started */
-	int			 again;		/* probe again at once after
-						 * the running one */
 	TAILQ_HEAD(, watch_waiter) waiters;	/* renewctl probe --wait */
 };
 TAILQ_HEAD(wtarget_list, wtarget);
