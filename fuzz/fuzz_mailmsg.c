@@ -139,9 +139,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r->naddrs = 1;
 	r->addrs = a = xcalloc(1, sizeof(*a));
 	r->started = now;
-	rd_strlcpy(a->address, "192.0.2.10:443", sizeof(a->address));
+	a->address = "192.0.2.10:443";
 	a->ok = a->has_cert = 1;
-	rd_strlcpy(a->tls_version, "TLSv1.3", sizeof(a->tls_version));
+	a->tls_version = "TLSv1.3";
 	a->cert.subject.cn = fuzz_field(&in);
 	a->cert.subject.o = fuzz_field(&in);
 	a->cert.subject.ou = fuzz_field(&in);

@@ -171,6 +171,8 @@ result_tree_free(struct target_result *r)
 	if (r == NULL)
 		return;
 	for (size_t i = 0; i < r->naddrs; i++) {
+		free(r->addrs[i].address);
+		free(r->addrs[i].tls_version);
 		free(r->addrs[i].error);
 		if (r->addrs[i].has_cert)
 			cert_obs_free(&r->addrs[i].cert);
@@ -191,6 +193,7 @@ state_result_free(struct target_result *r)
 		const struct cert_obs *c = &a->cert;
 
 		intern_put(a->error);
+		intern_put(a->tls_version);
 		if (!a->has_cert)
 			continue;
 		subject_unshare(&c->subject);
@@ -212,10 +215,11 @@ struct target_result *
 state_result_copy(const struct target_result *s)
 {
 	struct target_result *r;
-	size_t size;
-	char *p;
+	size_t size, fixed;
+	char *p, *text;
 
-	/* every size is a multiple of 8: each part stays aligned */
+	/* every size but the addresses' text at the end is a multiple of
+	 * 8: each part stays aligned */
 	size = sizeof(*r) + s->naddrs * sizeof(*r->addrs);
 	for (size_t i = 0; i < s->naddrs; i++) {
 		const struct cert_obs *sc = &s->addrs[i].cert;
@@ -224,8 +228,12 @@ state_result_copy(const struct target_result *s)
 			size += sc->san.n * sizeof(*sc->san.v) +
 			    sc->nchain * sizeof(*sc->chain);
 	}
+	fixed = size;
+	for (size_t i = 0; i < s->naddrs; i++)
+		size += strlen(s->addrs[i].address) + 1;
 	p = xcalloc(1, size);
 	r = (struct target_result *)(void *)p;
+	text = p + fixed;
 	p += sizeof(*r);
 
 	r->conf = s->conf;
@@ -243,12 +251,12 @@ state_result_copy(const struct target_result *s)
 		const struct cert_obs *sc = &sa->cert;
 		struct cert_obs *c = &a->cert;
 
-		memcpy(a->address, sa->address, sizeof(a->address));
-		a->address[sizeof(a->address) - 1] = '\0';
+		/* mostly one of its own: exact size, in the block */
+		a->address = text;
+		text = stpcpy(text, sa->address) + 1;
 		a->ok = sa->ok;
 		a->error = shared(sa->error);
-		memcpy(a->tls_version, sa->tls_version, sizeof(a->tls_version));
-		a->tls_version[sizeof(a->tls_version) - 1] = '\0';
+		a->tls_version = shared(sa->tls_version);
 		a->duration_ms = sa->duration_ms;
 		a->has_cert = sa->has_cert;
 		if (!sa->has_cert)
@@ -461,7 +469,8 @@ enc_observation(const struct target_result *r)
 		json_object_set_new(ao, "address", json_str_or_null(a->address));
 		json_object_set_new(ao, "ok", json_boolean(a->ok));
 		json_object_set_new(ao, "error", json_str_or_null(a->error));
-		json_object_set_new(ao, "tls_version", json_str_or_null(a->tls_version));
+		json_object_set_new(ao, "tls_version",
+		    json_string(a->tls_version != NULL ? a->tls_version : ""));
 		json_object_set_new(ao, "duration_ms",
 		    json_integer(a->duration_ms));
 		json_object_set_new(ao, "cert", a->has_cert ?
@@ -629,6 +638,26 @@ dec_strbuf(struct dec *d, const struct jval *obj, const char *path, const char *
 		return dec_fail(d, sub, "longer than %zu bytes", len - 1);
 	}
 	rd_strlcpy(buf, s, len);
+	return 0;
+}
+
+/* A string of at most `max` bytes, copied. */
+static int
+dec_strmax(struct dec *d, const struct jval *obj, const char *path,
+    const char *key, size_t max, char **out)
+{
+	const char *s;
+
+	*out = NULL;
+	if (dec_str(d, obj, path, key, 0, &s) == -1)
+		return -1;
+	if (strlen(s) > max) {
+		char sub[256];
+
+		path_join(sub, sizeof(sub), path, key);
+		return dec_fail(d, sub, "longer than %zu bytes", max);
+	}
+	*out = xstrdup(s);
 	return 0;
 }
 
@@ -1002,12 +1031,11 @@ dec_observation_tree(struct dec *d, const struct jval *o, const char *path,
 		snprintf(ep, sizeof(ep), "observation.addresses[%zu]", i);
 		r->naddrs++;
 		if (dec_object(d, e, ep) == -1 ||
-		    dec_strbuf(d, e, ep, "address", a->address,
-		    sizeof(a->address)) == -1 ||
+		    dec_strmax(d, e, ep, "address", 63, &a->address) == -1 ||
 		    dec_bool(d, e, ep, "ok", &a->ok) == -1 ||
 		    dec_strdup(d, e, ep, "error", &a->error) == -1 ||
-		    dec_strbuf(d, e, ep, "tls_version", a->tls_version,
-		    sizeof(a->tls_version)) == -1 ||
+		    dec_strmax(d, e, ep, "tls_version", 15,
+		    &a->tls_version) == -1 ||
 		    dec_int(d, e, ep, "duration_ms", 0, INT64_C(1) << 40,
 		    &n) == -1)
 			return -1;

@@ -279,7 +279,8 @@ status_addr_json(const struct addr_result *a)
 	json_object_set_new(o, "san", san);
 	json_object_set_new(o, "key", json_string(c->key));
 	json_object_set_new(o, "sig_alg", json_str_or_null(c->sig_alg));
-	json_object_set_new(o, "tls_version", json_str_or_null(a->tls_version));
+	json_object_set_new(o, "tls_version", json_str_or_null(
+	    a->tls_version != NULL ? a->tls_version : ""));
 	json_object_set_new(o, "verify_ok", json_boolean(c->verify_ok));
 	json_object_set_new(o, "verify_error", json_str_or_null(c->verify_error));
 	json_object_set_new(o, "names_ok", json_boolean(c->names_ok));

@@ -79,9 +79,9 @@ rich_state(void)
 	r.problems = PROB_MIXED_CERTIFICATES | PROB_UNREACHABLE;
 	r.addrs = a;
 	r.naddrs = 2;
-	rd_strlcpy(a[0].address, "192.0.2.10:443", sizeof(a[0].address));
+	a[0].address = "192.0.2.10:443";
 	a[0].ok = a[0].has_cert = 1;
-	rd_strlcpy(a[0].tls_version, "TLSv1.3", sizeof(a[0].tls_version));
+	a[0].tls_version = "TLSv1.3";
 	a[0].duration_ms = 42;
 	a[0].cert.subject.cn = "www.example.jp";
 	a[0].cert.subject.o = "例示株式会社";
@@ -109,7 +109,7 @@ rich_state(void)
 	a[0].cert.verify_ok = 1;
 	a[0].cert.names_ok = 1;
 	a[0].cert.problems = PROB_CROSS_ROOT_CHAIN;
-	rd_strlcpy(a[1].address, "[2001:db8::1]:443", sizeof(a[1].address));
+	a[1].address = "[2001:db8::1]:443";
 	a[1].error = "connection refused";
 	a[1].duration_ms = 3;
 	state_set_observation(st, &r);
