@@ -38,6 +38,7 @@
  */
 #include <sys/queue.h>
 
+#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,8 @@
 #define WATCH_SAVES_MAX		(2 * STATEWRITER_BATCH)	/* handed to the
 					 * writer at once */
 #define WATCH_WAKE_MAX		64	/* targets woken per callback */
+#define WATCH_TRIM_PROBES	1024	/* probes ended between two
+					 * malloc_trim() */
 
 struct wconf {
 	struct config		*cfg;
@@ -131,6 +134,8 @@ struct watch {
 	time_t			 timers_at;	/* ev_timers set for; 0: not */
 	size_t			 running;
 	size_t			 running_max;
+	size_t			 untrimmed;	/* probes ended since the last
+						 * malloc_trim() */
 	int			 stopped;
 	unsigned long		 generation;	/* reloads */
 };
@@ -470,6 +475,25 @@ wtarget_evaluate(struct wtarget *t, const struct policy_obs *obs, time_t now)
 
 /* ---- probes ----------------------------------------------------------- */
 
+/*
+ * A sweep frees far more than it keeps: every probe's OpenSSL objects and
+ * result, every state text, between the observations that stay. Once the
+ * queue has drained after many probes, the free pages among them go back
+ * to the system (glibc keeps them otherwise: about 100 bytes per target
+ * after a sweep of 100,000).
+ */
+static void
+watch_trim(struct watch *w)
+{
+	if (w->untrimmed < WATCH_TRIM_PROBES || w->running > 0 ||
+	    !TAILQ_EMPTY(&w->queue))
+		return;
+	w->untrimmed = 0;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 static void
 watch_kick(struct watch *w)
 {
@@ -527,6 +551,7 @@ watch_probe_done(struct target_result *res, void *arg)
 	t->probing = 0;
 	t->probe_conf = NULL;
 	w->running--;
+	w->untrimmed++;
 	if (t->removed) {
 		log_debug("%s: a probe ended after the target was removed",
 		    t->name);
@@ -570,6 +595,7 @@ done:
 	target_result_free(res);
 	wconf_unref(pc);
 	watch_kick(w);
+	watch_trim(w);
 }
 
 static void
