@@ -153,7 +153,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((san = fuzz_field(&in)) != NULL)
 		strlist_add_owned(&a->cert.san, san);
 	a->error = fuzz_field(&in);
-	rd_strlcpy(a->cert.key, "RSA-2048", sizeof(a->cert.key));
+	a->cert.key = "RSA-2048";
 	a->cert.not_before = now - 300 * 86400;
 	a->cert.not_after = now + 90 * 86400;
 	a->cert.verify_ok = a->cert.names_ok = 1;

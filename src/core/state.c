@@ -201,6 +201,7 @@ state_result_free(struct target_result *r)
 			intern_put(c->san.v[j]);
 		intern_put(c->issuer);
 		intern_put(c->serial);
+		intern_put(c->key);
 		intern_put(c->sig_alg);
 		for (size_t j = 0; j < c->nchain; j++) {
 			intern_put(c->chain[j].subject);
@@ -273,8 +274,7 @@ state_result_copy(const struct target_result *s)
 		c->serial = shared(sc->serial);
 		memcpy(c->sha256, sc->sha256, sizeof(c->sha256));
 		c->sha256[sizeof(c->sha256) - 1] = '\0';
-		memcpy(c->key, sc->key, sizeof(c->key));
-		c->key[sizeof(c->key) - 1] = '\0';
+		c->key = shared(sc->key);
 		c->key_bits = sc->key_bits;
 		c->sig_alg = shared(sc->sig_alg);
 		c->not_before = sc->not_before;
@@ -945,7 +945,7 @@ dec_cert(struct dec *d, const struct jval *o, const char *path, struct cert_obs 
 	if (dec_strdup(d, o, path, "issuer", &c->issuer) == -1 ||
 	    dec_strdup(d, o, path, "serial", &c->serial) == -1 ||
 	    dec_sha256(d, o, path, "sha256", c->sha256) == -1 ||
-	    dec_strbuf(d, o, path, "key", c->key, sizeof(c->key)) == -1 ||
+	    dec_strmax(d, o, path, "key", 31, &c->key) == -1 ||
 	    dec_int(d, o, path, "key_bits", 0, 1 << 20, &n) == -1)
 		return -1;
 	c->key_bits = (int)n;

@@ -277,7 +277,7 @@ status_addr_json(const struct addr_result *a)
 	json_object_set_new(o, "subject", status_subject_json(&c->subject));
 	json_object_set_new(o, "issuer", json_str_or_null(c->issuer));
 	json_object_set_new(o, "san", san);
-	json_object_set_new(o, "key", json_string(c->key));
+	json_object_set_new(o, "key", json_string(c->key != NULL ? c->key : ""));
 	json_object_set_new(o, "sig_alg", json_str_or_null(c->sig_alg));
 	json_object_set_new(o, "tls_version", json_str_or_null(
 	    a->tls_version != NULL ? a->tls_version : ""));

@@ -96,7 +96,6 @@ struct wtarget {
 	unsigned		 save_queued:1;	/* in w->saveq */
 	unsigned		 save_failing:1;
 	unsigned		 submit_failing:1;
-	unsigned		 has_probe:1;	/* `probe` is set */
 	unsigned		 again:1;	/* probe again at once after
 						 * the running one */
 	unsigned long		 changes;	/* to the state, ever */
@@ -107,8 +106,8 @@ struct wtarget {
 	struct policy_notice	*pending;	/* not yet taken by the sink */
 	size_t			 npending;
 	/* the last probe for the metrics, when it failed (a successful one
-	 * is the state's observation: not kept twice) */
-	struct metrics_probe	 probe;
+	 * is the state's observation: not kept twice); else NULL */
+	struct metrics_probe	*probe;
 	TAILQ_ENTRY(wtarget)	 entry;		/* w->queue or w->gone */
 	TAILQ_ENTRY(wtarget)	 save_entry;	/* w->saveq */
 	TAILQ_HEAD(, watch_waiter) waiters;	/* renewctl probe --wait */
@@ -523,6 +522,16 @@ watch_kick(struct watch *w)
 }
 
 static void
+wtarget_probe_forget(struct wtarget *t)
+{
+	if (t->probe != NULL) {
+		metrics_probe_free(t->probe);
+		free(t->probe);
+		t->probe = NULL;
+	}
+}
+
+static void
 wtarget_free(struct wtarget *t)
 {
 	if (t == NULL)
@@ -533,7 +542,7 @@ wtarget_free(struct wtarget *t)
 		statewriter_forget(t->w->writer, t);
 	wtarget_timer_del(t);
 	state_free(t->st);
-	metrics_probe_free(&t->probe);
+	wtarget_probe_forget(t);
 	free(t->pending);
 	intern_put(t->name);
 	free(t);
@@ -561,11 +570,10 @@ watch_probe_done(struct target_result *res, void *arg)
 	now = time(NULL);
 	policy_observation_from_result(res, &obs);
 	metrics_count_probe(obs.ok);
-	metrics_probe_free(&t->probe);
-	t->has_probe = 0;
+	wtarget_probe_forget(t);
 	if (!obs.ok) {
-		metrics_probe_from_result(&t->probe, res);
-		t->has_probe = 1;
+		t->probe = xmalloc(sizeof(*t->probe));
+		metrics_probe_from_result(t->probe, res);
 	}
 	if (obs.ok) {
 		char na[32];
@@ -972,7 +980,7 @@ watch_view(const struct watch *w, size_t index, struct watch_view *v)
 	v->queued = t->queued;
 	v->failures = t->failures;
 	v->saved = !wtarget_dirty(t);
-	v->probe = t->st != NULL && t->has_probe ? &t->probe : NULL;
+	v->probe = t->st != NULL ? t->probe : NULL;
 	if (v->probe == NULL && t->st != NULL && t->st->last_probe_ok)
 		v->probe_result = t->st->observation;
 }

@@ -60,7 +60,7 @@ result_make(time_t at, const struct leaf *const *leaves, size_t n)
 		a->ok = a->has_cert = 1;
 		a->tls_version = xstrdup("TLSv1.3");
 		snprintf(a->cert.sha256, sizeof(a->cert.sha256), "%064x", l->id);
-		rd_strlcpy(a->cert.key, "RSA-2048", sizeof(a->cert.key));
+		a->cert.key = xstrdup("RSA-2048");
 		a->cert.key_bits = 2048;
 		a->cert.subject.cn = xstrdup("www.example.jp");
 		strlist_add(&a->cert.san, "www.example.jp");

@@ -93,7 +93,7 @@ rich_state(void)
 	a[0].cert.issuer = "CN=SureServer CA,O=Example Trust,C=JP";
 	a[0].cert.serial = "0a1b2c";
 	memset(a[0].cert.sha256, 'b', 64);
-	rd_strlcpy(a[0].cert.key, "RSA-2048", sizeof(a[0].cert.key));
+	a[0].cert.key = "RSA-2048";
 	a[0].cert.key_bits = 2048;
 	a[0].cert.sig_alg = "sha256WithRSAEncryption";
 	a[0].cert.not_before = T("2026-03-30T15:00:00Z");

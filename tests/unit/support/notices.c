@@ -58,7 +58,7 @@ leaf(struct fx *fx, struct cert_obs *c, const char *sha, const char *serial,
 	c->issuer = xstrdup("CN=renewd Test SureServer CA,O=renewd Test,C=JP");
 	c->serial = xstrdup(serial);
 	rd_strlcpy(c->sha256, sha, sizeof(c->sha256));
-	rd_strlcpy(c->key, "RSA-2048", sizeof(c->key));
+	c->key = xstrdup("RSA-2048");
 	c->key_bits = 2048;
 	c->sig_alg = xstrdup("sha256WithRSAEncryption");
 	c->not_before = na - 365 * 86400;
