@@ -65,6 +65,48 @@ state_new(const char *target)
 	return st;
 }
 
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+state_leaf_set_hex(struct cycle *c, const char *hex)
+{
+	unsigned char b[sizeof(c->leaf_sha256)];
+
+	if (strlen(hex) != 2 * sizeof(b))
+		return -1;
+	for (size_t i = 0; i < sizeof(b); i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		b[i] = (unsigned char)(hi << 4 | lo);
+	}
+	memcpy(c->leaf_sha256, b, sizeof(b));
+	return 0;
+}
+
+void
+state_leaf_hex(const struct cycle *c, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < sizeof(c->leaf_sha256); i++) {
+		hex[2 * i] = digits[c->leaf_sha256[i] >> 4];
+		hex[2 * i + 1] = digits[c->leaf_sha256[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
 void
 state_cycle_clear(struct cycle *c)
 {
@@ -164,21 +206,18 @@ subject_unshare(const struct subject_fields *f)
 	intern_put(f->c);
 }
 
-/* Free a result whose every part is allocated on its own. */
+/* Free a decoded result whose strings were borrowed from the document:
+ * its arrays only. */
 static void
-result_tree_free(struct target_result *r)
+result_borrowed_free(struct target_result *r)
 {
 	if (r == NULL)
 		return;
 	for (size_t i = 0; i < r->naddrs; i++) {
-		free(r->addrs[i].address);
-		free(r->addrs[i].tls_version);
-		free(r->addrs[i].error);
-		if (r->addrs[i].has_cert)
-			cert_obs_free(&r->addrs[i].cert);
+		free(r->addrs[i].cert.san.v);
+		free(r->addrs[i].cert.chain);
 	}
 	free(r->addrs);
-	free(r->error);
 	free(r);
 }
 
@@ -385,6 +424,7 @@ static json_t *
 enc_cycle(const struct cycle *c)
 {
 	json_t *o, *sent, *leaf;
+	char hex[65];
 
 	if (!c->active)
 		return json_null();
@@ -401,8 +441,9 @@ enc_cycle(const struct cycle *c)
 		    "at", enc_time(n->at),
 		    "skipped", n->skipped));
 	}
+	state_leaf_hex(c, hex);
 	leaf = c->has_leaf ? json_pack("{s:s, s:o, s:o}",
-	    "sha256", c->leaf_sha256,
+	    "sha256", hex,
 	    "not_before", enc_time(c->leaf_not_before),
 	    "not_after", enc_time(c->leaf_not_after)) : json_null();
 	o = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
@@ -641,7 +682,22 @@ dec_strbuf(struct dec *d, const struct jval *obj, const char *path, const char *
 	return 0;
 }
 
-/* A string of at most `max` bytes, copied. */
+/* A string or null, borrowed from the document (the observation's
+ * strings: state_result_copy() shares them before the document goes). */
+static int
+dec_strref(struct dec *d, const struct jval *obj, const char *path,
+    const char *key, char **out)
+{
+	const char *s;
+
+	*out = NULL;
+	if (dec_str(d, obj, path, key, 1, &s) == -1)
+		return -1;
+	*out = (char *)(uintptr_t)s;
+	return 0;
+}
+
+/* A string of at most `max` bytes, borrowed as by dec_strref(). */
 static int
 dec_strmax(struct dec *d, const struct jval *obj, const char *path,
     const char *key, size_t max, char **out)
@@ -657,7 +713,7 @@ dec_strmax(struct dec *d, const struct jval *obj, const char *path,
 		path_join(sub, sizeof(sub), path, key);
 		return dec_fail(d, sub, "longer than %zu bytes", max);
 	}
-	*out = xstrdup(s);
+	*out = (char *)(uintptr_t)s;
 	return 0;
 }
 
@@ -867,8 +923,11 @@ dec_cycle(struct dec *d, const struct jval *o, struct cycle *c)
 	if ((leaf = dec_member(d, o, path, "leaf", sub, sizeof(sub))) == NULL)
 		return -1;
 	if (leaf->type != JV_NULL) {
+		char hex[65];
+
 		if (dec_object(d, leaf, sub) == -1 ||
-		    dec_sha256(d, leaf, sub, "sha256", c->leaf_sha256) == -1 ||
+		    dec_sha256(d, leaf, sub, "sha256", hex) == -1 ||
+		    state_leaf_set_hex(c, hex) == -1 ||
 		    dec_time(d, leaf, sub, "not_before", 0,
 		    &c->leaf_not_before) == -1 ||
 		    dec_time(d, leaf, sub, "not_after", 0,
@@ -908,12 +967,12 @@ dec_subject(struct dec *d, const struct jval *o, const char *path,
     struct subject_fields *s)
 {
 	if (dec_object(d, o, path) == -1 ||
-	    dec_strdup(d, o, path, "CN", &s->cn) == -1 ||
-	    dec_strdup(d, o, path, "OU", &s->ou) == -1 ||
-	    dec_strdup(d, o, path, "O", &s->o) == -1 ||
-	    dec_strdup(d, o, path, "L", &s->l) == -1 ||
-	    dec_strdup(d, o, path, "ST", &s->st) == -1 ||
-	    dec_strdup(d, o, path, "C", &s->c) == -1)
+	    dec_strref(d, o, path, "CN", &s->cn) == -1 ||
+	    dec_strref(d, o, path, "OU", &s->ou) == -1 ||
+	    dec_strref(d, o, path, "O", &s->o) == -1 ||
+	    dec_strref(d, o, path, "L", &s->l) == -1 ||
+	    dec_strref(d, o, path, "ST", &s->st) == -1 ||
+	    dec_strref(d, o, path, "C", &s->c) == -1)
 		return -1;
 	return 0;
 }
@@ -940,16 +999,16 @@ dec_cert(struct dec *d, const struct jval *o, const char *path, struct cert_obs 
 			snprintf(ep, sizeof(ep), "%s[%zu]", sub, i);
 			return dec_fail(d, ep, "not a string");
 		}
-		strlist_add(&c->san, e->u.s);
+		strlist_add_owned(&c->san, (char *)(uintptr_t)e->u.s);
 	}
-	if (dec_strdup(d, o, path, "issuer", &c->issuer) == -1 ||
-	    dec_strdup(d, o, path, "serial", &c->serial) == -1 ||
+	if (dec_strref(d, o, path, "issuer", &c->issuer) == -1 ||
+	    dec_strref(d, o, path, "serial", &c->serial) == -1 ||
 	    dec_sha256(d, o, path, "sha256", c->sha256) == -1 ||
 	    dec_strmax(d, o, path, "key", 31, &c->key) == -1 ||
 	    dec_int(d, o, path, "key_bits", 0, 1 << 20, &n) == -1)
 		return -1;
 	c->key_bits = (int)n;
-	if (dec_strdup(d, o, path, "sig_alg", &c->sig_alg) == -1 ||
+	if (dec_strref(d, o, path, "sig_alg", &c->sig_alg) == -1 ||
 	    dec_time(d, o, path, "not_before", 0, &c->not_before) == -1 ||
 	    dec_time(d, o, path, "not_after", 0, &c->not_after) == -1)
 		return -1;
@@ -964,14 +1023,14 @@ dec_cert(struct dec *d, const struct jval *o, const char *path, struct cert_obs 
 		snprintf(ep, sizeof(ep), "%s[%zu]", sub, i);
 		c->nchain++;
 		if (dec_object(d, e, ep) == -1 ||
-		    dec_strdup(d, e, ep, "subject", &c->chain[i].subject) == -1 ||
-		    dec_strdup(d, e, ep, "issuer", &c->chain[i].issuer) == -1 ||
+		    dec_strref(d, e, ep, "subject", &c->chain[i].subject) == -1 ||
+		    dec_strref(d, e, ep, "issuer", &c->chain[i].issuer) == -1 ||
 		    dec_time(d, e, ep, "not_after", 0,
 		    &c->chain[i].not_after) == -1)
 			return -1;
 	}
 	if (dec_bool(d, o, path, "verify_ok", &c->verify_ok) == -1 ||
-	    dec_strdup(d, o, path, "verify_error", &c->verify_error) == -1 ||
+	    dec_strref(d, o, path, "verify_error", &c->verify_error) == -1 ||
 	    dec_bool(d, o, path, "names_ok", &c->names_ok) == -1 ||
 	    dec_int(d, o, path, "problems", 0, (1 << PROB_COUNT) - 1, &n) == -1)
 		return -1;
@@ -995,11 +1054,11 @@ dec_observation(struct dec *d, const struct jval *o, struct target_result **out)
 		return -1;
 	r = xcalloc(1, sizeof(*r));
 	if (dec_observation_tree(d, o, path, r) == -1) {
-		result_tree_free(r);
+		result_borrowed_free(r);
 		return -1;
 	}
 	*out = state_result_copy(r);
-	result_tree_free(r);
+	result_borrowed_free(r);
 	return 0;
 }
 
@@ -1013,7 +1072,7 @@ dec_observation_tree(struct dec *d, const struct jval *o, const char *path,
 	const struct jval *addrs, *e;
 
 	if (dec_time(d, o, path, "at", 0, &r->started) == -1 ||
-	    dec_strdup(d, o, path, "error", &r->error) == -1 ||
+	    dec_strref(d, o, path, "error", &r->error) == -1 ||
 	    dec_int(d, o, path, "problems", 0, (1 << PROB_COUNT) - 1, &n) == -1)
 		return -1;
 	r->problems = (unsigned)n;
@@ -1033,7 +1092,7 @@ dec_observation_tree(struct dec *d, const struct jval *o, const char *path,
 		if (dec_object(d, e, ep) == -1 ||
 		    dec_strmax(d, e, ep, "address", 63, &a->address) == -1 ||
 		    dec_bool(d, e, ep, "ok", &a->ok) == -1 ||
-		    dec_strdup(d, e, ep, "error", &a->error) == -1 ||
+		    dec_strref(d, e, ep, "error", &a->error) == -1 ||
 		    dec_strmax(d, e, ep, "tls_version", 15,
 		    &a->tls_version) == -1 ||
 		    dec_int(d, e, ep, "duration_ms", 0, INT64_C(1) << 40,

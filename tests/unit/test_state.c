@@ -42,7 +42,8 @@ rich_state(void)
 	st->cycle.state = CYCLE_APPLIED;
 	st->cycle.started = T("2026-11-24T03:00:00Z");
 	st->cycle.has_leaf = 1;
-	memset(st->cycle.leaf_sha256, 'a', 64);
+	assert_int_equal(state_leaf_set_hex(&st->cycle, "aaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), 0);
 	st->cycle.leaf_not_before = T("2026-03-30T15:00:00Z");
 	st->cycle.leaf_not_after = T("2027-03-31T14:59:59Z");
 	st->cycle.applied_at = T("2027-03-17T01:00:00Z");
