@@ -67,6 +67,7 @@
 #define WATCH_SAVES_MAX		(2 * STATEWRITER_BATCH)	/* handed to the
 					 * writer at once */
 #define WATCH_WAKE_MAX		64	/* targets woken per callback */
+#define WATCH_FAILURES_MAX	((1u << 23) - 1)
 #define WATCH_TRIM_PROBES	1024	/* probes ended between two
 					 * malloc_trim() */
 
@@ -87,8 +88,9 @@ struct wtarget {
 	struct timeheap_node	 timer;		/* in w->timers */
 	time_t			 next_probe;
 	time_t			 next_eval;	/* 0: after the next probe */
-	unsigned		 failures;	/* failed probes in a row */
-	/* one bit each: 100,000 targets */
+	/* with the flags in one word: 100,000 targets */
+	unsigned		 failures:23;	/* failed probes in a row (stays
+						 * at WATCH_FAILURES_MAX) */
 	unsigned		 queued:1;	/* in w->queue */
 	unsigned		 probing:1;	/* handed to the engine */
 	unsigned		 removed:1;	/* gone from the config */
@@ -98,10 +100,10 @@ struct wtarget {
 	unsigned		 submit_failing:1;
 	unsigned		 again:1;	/* probe again at once after
 						 * the running one */
+	unsigned		 nprobes;	/* probes started */
 	unsigned long		 changes;	/* to the state, ever */
 	unsigned long		 written;	/* `changes` when the file was
 						 * last written */
-	unsigned long		 nprobes;	/* probes started */
 	struct wconf		*probe_conf;	/* the running probe's config */
 	struct policy_notice	*pending;	/* not yet taken by the sink */
 	size_t			 npending;
@@ -142,7 +144,7 @@ struct watch {
 /* Someone waiting for the next probe of a target to end. */
 struct watch_waiter {
 	struct wtarget		*t;
-	unsigned long		 after;		/* done once t->nprobes > after
+	unsigned		 after;		/* done once t->nprobes > after
 						 * and that probe ended */
 	watch_probe_cb		 cb;
 	void			*arg;
@@ -506,7 +508,8 @@ watch_kick(struct watch *w)
 			time_t now = time(NULL);
 
 			log_warnx("%s: cannot start a probe", t->name);
-			t->failures++;
+			if (t->failures < WATCH_FAILURES_MAX)
+				t->failures++;
 			t->next_probe = schedule_next_probe(t->name, now, now,
 			    w->conf->cfg->poll_interval, wtarget_renewing(t),
 			    t->failures);
@@ -584,9 +587,10 @@ watch_probe_done(struct target_result *res, void *arg)
 		    t->name, res->naddrs, res->naddrs == 1 ? "" : "es", na);
 		t->failures = 0;
 	} else {
-		t->failures++;
+		if (t->failures < WATCH_FAILURES_MAX)
+			t->failures++;
 		log_debug("%s: probe failed (%u in a row): %s", t->name,
-		    t->failures, obs.error);
+		    (unsigned)t->failures, obs.error);
 	}
 	wtarget_evaluate(t, &obs, now);
 	t->next_probe = schedule_next_probe(t->name, res->started, now,
