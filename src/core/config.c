@@ -1669,7 +1669,8 @@ static const struct ctype_ops ctypes[CT_NTYPES] = {
 /* ---- the target index ----------------------------------------------------- */
 
 struct config_index {
-	size_t	*slots;		/* target index + 1; 0 = empty */
+	uint32_t *slots;	/* target index + 1; 0 = empty (a config
+				 * file cannot hold 2^32 targets) */
 	size_t	 cap;		/* a power of two */
 	size_t	 n;
 };
@@ -1686,7 +1687,7 @@ name_hash(const char *s)
 	return h;
 }
 
-static size_t *
+static uint32_t *
 index_slot(const struct config_index *ix, const struct config *cfg,
     const char *name)
 {
@@ -1722,7 +1723,7 @@ index_add(struct config *cfg, size_t t)
 			}
 		free(old.slots);
 	}
-	*index_slot(ix, cfg, cfg->targets[t].name) = t + 1;
+	*index_slot(ix, cfg, cfg->targets[t].name) = (uint32_t)(t + 1);
 	ix->n++;
 }
 
@@ -1769,10 +1770,14 @@ target_init(struct target_conf *t, const char *name, int line)
 static void
 target_release(struct target_conf *t)
 {
+	/* names[0] may be the name itself (target_finish) */
+	int shared = t->names.n > 0 && t->names.v[0] == t->name;
+
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].sect == CS_TARGET)
 			ctypes[keys[i].type].release(&keys[i], t);
-	free(t->name);
+	if (!shared)
+		free(t->name);
 	t->name = NULL;
 }
 
@@ -1813,7 +1818,9 @@ target_finish(struct target_conf *t)
 	if (!strlist_contains(&t->names, t->name)) {
 		struct strlist l = { 0 };
 
-		strlist_add(&l, t->name);
+		/* the name's own string, not a copy: target_release frees
+		 * it once */
+		strlist_add_owned(&l, t->name);
 		for (size_t i = 0; i < t->names.n; i++)
 			strlist_add(&l, t->names.v[i]);
 		strlist_free(&t->names);
