@@ -157,7 +157,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a->cert.not_before = now - 300 * 86400;
 	a->cert.not_after = now + 90 * 86400;
 	a->cert.verify_ok = a->cert.names_ok = 1;
-	st->observation = r;
+	/* the state keeps a packed copy, as after a probe */
+	state_set_observation(st, r);
+	subject_fields_free(&a->cert.subject);
+	strlist_free(&a->cert.san);
+	free(a->cert.issuer);
+	free(a->cert.serial);
+	free(a->error);
+	free(a);
+	free(r);
 	st->last_error = fuzz_field(&in);
 	st->last_success = now - 3600;
 
