@@ -3,13 +3,15 @@
  * files (src/core/jdoc.c): the state files, 100,000 of them at start-up.
  *
  * jdoc_parse() is a fast path: one pass over the text into nodes taken from
- * a few blocks, strings decoded into one buffer. It accepts exactly the
- * texts jansson's json_loadb(JSON_REJECT_DUPLICATES) accepts with an object
- * or array at the top, except that it gives up (NULL) on what state files
- * never hold: real numbers, integers beyond int64, nesting deeper than
- * JDOC_DEPTH_MAX, objects of more than JDOC_KEYS_MAX members. On NULL the
- * caller parses with jansson, which reports the error (or, for a text it
- * accepts, jdoc_from_json() turns its tree into a jdoc).
+ * a few blocks, strings decoded into one buffer. It takes only texts that
+ * jansson's json_loadb(JSON_REJECT_DUPLICATES) takes, and reads them the
+ * same (tests/unit/test_jdoc.c checks both): RFC 8259 JSON with an object
+ * or array at the top, strict UTF-8, no \u0000, no duplicate keys. It
+ * gives up (NULL) on any other text and on what state files never hold:
+ * real numbers, integers beyond int64, nesting deeper than JDOC_DEPTH_MAX,
+ * objects of more than JDOC_KEYS_MAX members. On NULL the caller parses
+ * with jansson, which reports the error (or, for a text it accepts,
+ * jdoc_from_json() turns its tree into a jdoc).
  */
 #ifndef RENEWD_JDOC_H
 #define RENEWD_JDOC_H

@@ -26,6 +26,10 @@
  *          "problems": BITS}}]},
  *    "history": [{"at": TIME, "event": WORD, "note": s}]}
  *
+ * Written compact, on one line with a final newline; read in any layout
+ * (files written indented by older versions load as they are), through
+ * jdoc.h's fast parser, or jansson when that one gives up.
+ *
  * BITS are the enum problem values of inspect.h; they are part of the
  * format. Unknown keys are ignored (fields may be added within a version);
  * every known key must be present with the right type and range.

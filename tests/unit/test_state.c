@@ -171,9 +171,39 @@ test_round_trip(void **unused)
 	    "connection refused");
 	assert_int_equal(back->nhistory, 2);
 	assert_string_equal(back->history[1].note, "marked applied: 注文番号 4711");
+	{
+		char hex[65];
+
+		state_leaf_hex(&back->cycle, hex);
+		assert_string_equal(hex, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaa");
+	}
+	free(again);
+
+	/* written compact: one line; a file written indented (as before)
+	 * reads the same */
+	assert_ptr_equal(strchr(text, '\n'), text + strlen(text) - 1);
+	{
+		json_error_t jerr;
+		json_t *j = json_loads(text, 0, &jerr);
+		char *indented;
+		struct target_state *old;
+
+		assert_non_null(j);
+		indented = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		json_decref(j);
+		assert_non_null(strchr(indented, '\n'));
+		old = state_decode(indented, strlen(indented), err, sizeof(err));
+		if (old == NULL)
+			fail_msg("%s", err);
+		again = state_encode(old);
+		assert_string_equal(text, again);
+		free(again);
+		free(indented);
+		state_free(old);
+	}
 
 	free(text);
-	free(again);
 	state_free(back);
 	state_free(st);
 
