@@ -139,9 +139,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r->naddrs = 1;
 	r->addrs = a = xcalloc(1, sizeof(*a));
 	r->started = now;
-	rd_strlcpy(a->address, "192.0.2.10:443", sizeof(a->address));
+	a->address = "192.0.2.10:443";
 	a->ok = a->has_cert = 1;
-	rd_strlcpy(a->tls_version, "TLSv1.3", sizeof(a->tls_version));
+	a->tls_version = "TLSv1.3";
 	a->cert.subject.cn = fuzz_field(&in);
 	a->cert.subject.o = fuzz_field(&in);
 	a->cert.subject.ou = fuzz_field(&in);
@@ -153,11 +153,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((san = fuzz_field(&in)) != NULL)
 		strlist_add_owned(&a->cert.san, san);
 	a->error = fuzz_field(&in);
-	rd_strlcpy(a->cert.key, "RSA-2048", sizeof(a->cert.key));
+	a->cert.key = "RSA-2048";
 	a->cert.not_before = now - 300 * 86400;
 	a->cert.not_after = now + 90 * 86400;
 	a->cert.verify_ok = a->cert.names_ok = 1;
-	st->observation = r;
+	/* the state keeps a packed copy, as after a probe */
+	state_set_observation(st, r);
+	subject_fields_free(&a->cert.subject);
+	strlist_free(&a->cert.san);
+	free(a->cert.issuer);
+	free(a->cert.serial);
+	free(a->error);
+	free(a);
+	free(r);
 	st->last_error = fuzz_field(&in);
 	st->last_success = now - 3600;
 

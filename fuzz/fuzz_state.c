@@ -5,13 +5,17 @@
  * always says why (err is set, free of control characters: it is logged);
  * and when the input decodes, the round trip holds: state_encode() gives
  * text that decodes again and encodes to the same text, for the same
- * target.
+ * target. The fast JSON parser (jdoc.h) takes nothing that jansson
+ * refuses.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "fuzz.h"
+#include "jdoc.h"
 #include "state.h"
 
 int
@@ -36,10 +40,22 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct target_state *st, *again;
+	struct jdoc *doc;
 	char err[256], *e1, *e2;
 
 	if (len > 256 * 1024)
 		return 0;
+	if ((doc = jdoc_parse((const char *)data, len)) != NULL) {
+		json_error_t jerr;
+		json_t *j = json_loadb((const char *)data, len,
+		    JSON_REJECT_DUPLICATES, &jerr);
+
+		FUZZ_CHECK(j != NULL);
+		FUZZ_CHECK(jdoc_root(doc)->n == (json_is_object(j) ?
+		    json_object_size(j) : json_array_size(j)));
+		json_decref(j);
+		jdoc_free(doc);
+	}
 	err[0] = '\0';
 	st = state_decode((const char *)data, len, err, sizeof(err));
 	if (st == NULL) {

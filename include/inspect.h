@@ -86,19 +86,20 @@ struct cert_obs {
 	struct strlist		 san;		/* DNS names and IP addresses */
 	char			*issuer;	/* leaf issuer, RFC 2253 style */
 	char			*serial;	/* lower-case hex */
-	char			 sha256[65];	/* lower-case hex of the DER */
-	/* "RSA-2048", "EC-256", "EC-384", "Ed25519", "DSA-1024", "unknown" */
-	char			 key[32];
-	int			 key_bits;
+	/* "RSA-2048", "EC-256", "EC-384", "Ed25519", "DSA-1024", "unknown"
+	 * (set whenever there is a leaf) */
+	char			*key;
 	char			*sig_alg;	/* "sha256WithRSAEncryption" */
 	time_t			 not_before;
 	time_t			 not_after;
 	struct chain_cert	*chain;		/* served certs after the leaf */
 	size_t			 nchain;
-	int			 verify_ok;
 	/* NULL when verify_ok, else the first error with its depth:
 	 * "certificate has expired (depth 0)" */
 	char			*verify_error;
+	char			 sha256[65];	/* lower-case hex of the DER */
+	int			 key_bits;
+	int			 verify_ok;
 	int			 names_ok;	/* host and every name covered */
 	unsigned		 problems;	/* enum problem bits */
 };

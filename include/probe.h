@@ -32,16 +32,22 @@ struct probe_engine;
  * "STARTTLS: unexpected reply: 554 ...", "TLS handshake failed: <reason>".
  */
 struct addr_result {
-	char		 address[64];	/* "192.0.2.10:443", "[2001:db8::1]:443" */
-	int		 ok;		/* a handshake completed, a leaf was seen */
+	char		*address;	/* "192.0.2.10:443", "[2001:db8::1]:443";
+					 * always set */
 	char		*error;		/* why not, or NULL */
-	char		 tls_version[16];	/* "TLSv1.3" */
+	char		*tls_version;	/* "TLSv1.3"; NULL (read as ""): no
+					 * handshake */
 	int64_t		 duration_ms;
+	int		 ok;		/* a handshake completed, a leaf was seen */
 	int		 has_cert;
 	struct cert_obs	 cert;
 };
 
-/* What one probe of one target found. */
+/* (A pointer added here needs a copy in result_pool_keep().) */
+
+/* What one probe of one target found. The strings of a result from the
+ * engine are allocated on their own (target_result_free); a state's kept
+ * copy packs them (state.h). */
 struct target_result {
 	const struct target_conf *conf;
 	time_t			  started;	/* when the probe began */

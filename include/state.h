@@ -70,9 +70,10 @@ struct cycle {
 	time_t			 started;
 	/* the leaf this cycle renews (the earliest-expiring one served when
 	 * the cycle began); has_leaf 0 while unknown (contract_end set and
-	 * nothing seen yet) */
+	 * nothing seen yet). Its SHA-256 in binary: state_leaf_hex() gives
+	 * the text. */
 	int			 has_leaf;
-	char			 leaf_sha256[65];
+	unsigned char		 leaf_sha256[32];
 	time_t			 leaf_not_before;
 	time_t			 leaf_not_after;
 	time_t			 applied_at;	/* 0 = not marked */
@@ -95,10 +96,10 @@ struct target_state {
 	struct cycle		 cycle;
 	time_t			 last_probe;	/* 0 = never probed */
 	int			 last_probe_ok;
+	int			 outage_notified;
 	char			*last_error;	/* why the last probe failed */
 	time_t			 last_success;	/* 0 = never */
 	time_t			 outage_since;	/* first failed probe; 0 = none */
-	int			 outage_notified;
 	/* the last good observation (a packed, read-only copy; conf is
 	 * NULL) */
 	struct target_result	*observation;
@@ -113,6 +114,10 @@ void		 state_free(struct target_state *);
 /* Append an event (note is copied); keeps the last STATE_HISTORY_MAX. */
 void		 state_history_add(struct target_state *, time_t at,
 		    const char *event, const char *note);
+/* The cycle's leaf SHA-256 from 64 hex digits (0), or -1 (left as it
+ * was) when `hex` is not that; and back as 64 lower-case digits. */
+int		 state_leaf_set_hex(struct cycle *, const char *hex);
+void		 state_leaf_hex(const struct cycle *, char hex[65]);
 /* Forget the cycle (its notices included). */
 void		 state_cycle_clear(struct cycle *);
 /* Record a notice in the cycle; keeps the last STATE_SENT_MAX. */

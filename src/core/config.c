@@ -1671,7 +1671,8 @@ static const struct ctype_ops ctypes[CT_NTYPES] = {
 /* ---- the target index ----------------------------------------------------- */
 
 struct config_index {
-	size_t	*slots;		/* target index + 1; 0 = empty */
+	uint32_t *slots;	/* target index + 1; 0 = empty (a config
+				 * file cannot hold 2^32 targets) */
 	size_t	 cap;		/* a power of two */
 	size_t	 n;
 };
@@ -1688,7 +1689,7 @@ name_hash(const char *s)
 	return h;
 }
 
-static size_t *
+static uint32_t *
 index_slot(const struct config_index *ix, const struct config *cfg,
     const char *name)
 {
@@ -1724,7 +1725,7 @@ index_add(struct config *cfg, size_t t)
 			}
 		free(old.slots);
 	}
-	*index_slot(ix, cfg, cfg->targets[t].name) = t + 1;
+	*index_slot(ix, cfg, cfg->targets[t].name) = (uint32_t)(t + 1);
 	ix->n++;
 }
 
@@ -1771,11 +1772,29 @@ target_init(struct target_conf *t, const char *name, int line)
 static void
 target_release(struct target_conf *t)
 {
+	/* names[0] may be the name itself (target_finish) */
+	int shared = t->names.n > 0 && t->names.v[0] == t->name;
+
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].sect == CS_TARGET)
 			ctypes[keys[i].type].release(&keys[i], t);
-	free(t->name);
+	if (!shared)
+		free(t->name);
 	t->name = NULL;
+}
+
+/* Drop a list's spare room: 100,000 targets keep theirs for good. */
+static void
+strlist_fit(struct strlist *l)
+{
+	if (l->n == l->cap)
+		return;
+	if (l->n == 0) {
+		free(l->v);
+		l->v = NULL;
+	} else
+		l->v = xreallocarray(l->v, l->n, sizeof(*l->v));
+	l->cap = l->n;
 }
 
 /* The defaults that depend on other keys: port by starttls, names. */
@@ -1801,12 +1820,17 @@ target_finish(struct target_conf *t)
 	if (!strlist_contains(&t->names, t->name)) {
 		struct strlist l = { 0 };
 
-		strlist_add(&l, t->name);
+		/* the name's own string, not a copy: target_release frees
+		 * it once */
+		strlist_add_owned(&l, t->name);
 		for (size_t i = 0; i < t->names.n; i++)
 			strlist_add(&l, t->names.v[i]);
 		strlist_free(&t->names);
 		t->names = l;
 	}
+	strlist_fit(&t->addresses);
+	strlist_fit(&t->names);
+	strlist_fit(&t->notify);
 }
 
 struct config *
@@ -2243,6 +2267,12 @@ config_parse_len(struct config *cfg, const char *path, const char *text,
 
 	rc = ini_parse_stream(parser_reader, &p, parser_handler, &p);
 	finish_target(&p);
+	/* The targets array grew by doubling: give the spare room back. */
+	if (cfg->ntargets > 0 && cfg->ntargets < p.targets_cap) {
+		cfg->targets = xreallocarray(cfg->targets, cfg->ntargets,
+		    sizeof(*cfg->targets));
+		p.targets_cap = cfg->ntargets;
+	}
 	if (rc == -2)
 		perror_at(&p, 0, "out of memory");
 	else if (rc != 0 && p.nerrors == 0)

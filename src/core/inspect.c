@@ -331,9 +331,13 @@ inspect_key_desc(const EVP_PKEY *pk, char *desc, size_t desclen, int *bitsp)
 static void
 inspect_key(const X509 *leaf, struct cert_obs *out)
 {
-	if (inspect_key_desc(X509_get0_pubkey(leaf), out->key,
-	    sizeof(out->key), &out->key_bits))
+	char desc[32];
+
+	if (inspect_key_desc(X509_get0_pubkey(leaf), desc, sizeof(desc),
+	    &out->key_bits))
 		out->problems |= PROB_WEAK_KEY;
+	free(out->key);
+	out->key = xstrdup(desc);
 }
 
 static void
@@ -667,6 +671,7 @@ cert_obs_free(struct cert_obs *o)
 	strlist_free(&o->san);
 	free(o->issuer);
 	free(o->serial);
+	free(o->key);
 	free(o->sig_alg);
 	for (i = 0; i < o->nchain; i++) {
 		free(o->chain[i].subject);

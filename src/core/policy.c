@@ -580,7 +580,9 @@ static void
 cycle_set_leaf(struct cycle *c, const struct policy_obs *o)
 {
 	c->has_leaf = 1;
-	rd_strlcpy(c->leaf_sha256, o->sha256, sizeof(c->leaf_sha256));
+	/* o->sha256 is inspect.c's 64 hex digits */
+	if (state_leaf_set_hex(c, o->sha256) == -1)
+		memset(c->leaf_sha256, 0, sizeof(c->leaf_sha256));
 	c->leaf_not_before = o->not_before;
 	c->leaf_not_after = o->not_after;
 }

@@ -26,6 +26,10 @@
  *          "problems": BITS}}]},
  *    "history": [{"at": TIME, "event": WORD, "note": s}]}
  *
+ * Written compact, on one line with a final newline; read in any layout
+ * (files written indented by older versions load as they are), through
+ * jdoc.h's fast parser, or jansson when that one gives up.
+ *
  * BITS are the enum problem values of inspect.h; they are part of the
  * format. Unknown keys are ignored (fields may be added within a version);
  * every known key must be present with the right type and range.
@@ -40,6 +44,7 @@
 
 #include "calendar.h"
 #include "intern.h"
+#include "jdoc.h"
 #include "jsonutil.h"
 #include "state.h"
 #include "util.h"
@@ -62,6 +67,48 @@ state_new(const char *target)
 	/* shared with the daemon's own copy of the name (intern.h) */
 	st->target = shared(target);
 	return st;
+}
+
+static int
+hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+state_leaf_set_hex(struct cycle *c, const char *hex)
+{
+	unsigned char b[sizeof(c->leaf_sha256)];
+
+	if (strlen(hex) != 2 * sizeof(b))
+		return -1;
+	for (size_t i = 0; i < sizeof(b); i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return -1;
+		b[i] = (unsigned char)(hi << 4 | lo);
+	}
+	memcpy(c->leaf_sha256, b, sizeof(b));
+	return 0;
+}
+
+void
+state_leaf_hex(const struct cycle *c, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < sizeof(c->leaf_sha256); i++) {
+		hex[2 * i] = digits[c->leaf_sha256[i] >> 4];
+		hex[2 * i + 1] = digits[c->leaf_sha256[i] & 15];
+	}
+	hex[64] = '\0';
 }
 
 void
@@ -163,19 +210,18 @@ subject_unshare(const struct subject_fields *f)
 	intern_put(f->c);
 }
 
-/* Free a result whose every part is allocated on its own. */
+/* Free a decoded result whose strings were borrowed from the document:
+ * its arrays only. */
 static void
-result_tree_free(struct target_result *r)
+result_borrowed_free(struct target_result *r)
 {
 	if (r == NULL)
 		return;
 	for (size_t i = 0; i < r->naddrs; i++) {
-		free(r->addrs[i].error);
-		if (r->addrs[i].has_cert)
-			cert_obs_free(&r->addrs[i].cert);
+		free(r->addrs[i].cert.san.v);
+		free(r->addrs[i].cert.chain);
 	}
 	free(r->addrs);
-	free(r->error);
 	free(r);
 }
 
@@ -190,6 +236,7 @@ state_result_free(struct target_result *r)
 		const struct cert_obs *c = &a->cert;
 
 		intern_put(a->error);
+		intern_put(a->tls_version);
 		if (!a->has_cert)
 			continue;
 		subject_unshare(&c->subject);
@@ -197,6 +244,7 @@ state_result_free(struct target_result *r)
 			intern_put(c->san.v[j]);
 		intern_put(c->issuer);
 		intern_put(c->serial);
+		intern_put(c->key);
 		intern_put(c->sig_alg);
 		for (size_t j = 0; j < c->nchain; j++) {
 			intern_put(c->chain[j].subject);
@@ -211,10 +259,11 @@ struct target_result *
 state_result_copy(const struct target_result *s)
 {
 	struct target_result *r;
-	size_t size;
-	char *p;
+	size_t size, fixed;
+	char *p, *text;
 
-	/* every size is a multiple of 8: each part stays aligned */
+	/* every size but the addresses' text at the end is a multiple of
+	 * 8: each part stays aligned */
 	size = sizeof(*r) + s->naddrs * sizeof(*r->addrs);
 	for (size_t i = 0; i < s->naddrs; i++) {
 		const struct cert_obs *sc = &s->addrs[i].cert;
@@ -223,8 +272,12 @@ state_result_copy(const struct target_result *s)
 			size += sc->san.n * sizeof(*sc->san.v) +
 			    sc->nchain * sizeof(*sc->chain);
 	}
+	fixed = size;
+	for (size_t i = 0; i < s->naddrs; i++)
+		size += strlen(s->addrs[i].address) + 1;
 	p = xcalloc(1, size);
 	r = (struct target_result *)(void *)p;
+	text = p + fixed;
 	p += sizeof(*r);
 
 	r->conf = s->conf;
@@ -242,12 +295,12 @@ state_result_copy(const struct target_result *s)
 		const struct cert_obs *sc = &sa->cert;
 		struct cert_obs *c = &a->cert;
 
-		memcpy(a->address, sa->address, sizeof(a->address));
-		a->address[sizeof(a->address) - 1] = '\0';
+		/* mostly one of its own: exact size, in the block */
+		a->address = text;
+		text = stpcpy(text, sa->address) + 1;
 		a->ok = sa->ok;
 		a->error = shared(sa->error);
-		memcpy(a->tls_version, sa->tls_version, sizeof(a->tls_version));
-		a->tls_version[sizeof(a->tls_version) - 1] = '\0';
+		a->tls_version = shared(sa->tls_version);
 		a->duration_ms = sa->duration_ms;
 		a->has_cert = sa->has_cert;
 		if (!sa->has_cert)
@@ -264,8 +317,7 @@ state_result_copy(const struct target_result *s)
 		c->serial = shared(sc->serial);
 		memcpy(c->sha256, sc->sha256, sizeof(c->sha256));
 		c->sha256[sizeof(c->sha256) - 1] = '\0';
-		memcpy(c->key, sc->key, sizeof(c->key));
-		c->key[sizeof(c->key) - 1] = '\0';
+		c->key = shared(sc->key);
 		c->key_bits = sc->key_bits;
 		c->sig_alg = shared(sc->sig_alg);
 		c->not_before = sc->not_before;
@@ -376,6 +428,7 @@ static json_t *
 enc_cycle(const struct cycle *c)
 {
 	json_t *o, *sent, *leaf;
+	char hex[65];
 
 	if (!c->active)
 		return json_null();
@@ -392,8 +445,9 @@ enc_cycle(const struct cycle *c)
 		    "at", enc_time(n->at),
 		    "skipped", n->skipped));
 	}
+	state_leaf_hex(c, hex);
 	leaf = c->has_leaf ? json_pack("{s:s, s:o, s:o}",
-	    "sha256", c->leaf_sha256,
+	    "sha256", hex,
 	    "not_before", enc_time(c->leaf_not_before),
 	    "not_after", enc_time(c->leaf_not_after)) : json_null();
 	o = json_pack("{s:o, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
@@ -460,7 +514,8 @@ enc_observation(const struct target_result *r)
 		json_object_set_new(ao, "address", json_str_or_null(a->address));
 		json_object_set_new(ao, "ok", json_boolean(a->ok));
 		json_object_set_new(ao, "error", json_str_or_null(a->error));
-		json_object_set_new(ao, "tls_version", json_str_or_null(a->tls_version));
+		json_object_set_new(ao, "tls_version",
+		    json_string(a->tls_version != NULL ? a->tls_version : ""));
 		json_object_set_new(ao, "duration_ms",
 		    json_integer(a->duration_ms));
 		json_object_set_new(ao, "cert", a->has_cert ?
@@ -500,7 +555,7 @@ state_encode(const struct target_state *st)
 		    "event", json_str_or_null(st->history[i].event),
 		    "note", json_str_or_null(st->history[i].note)));
 	json_object_set_new(root, "history", hist);
-	text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	text = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	if (text == NULL)
 		abort();	/* out of memory: as xmalloc does */
@@ -517,17 +572,21 @@ struct dec {
 	int	 failed;
 };
 
-static int dec_fail(struct dec *, const char *, const char *, ...)
+static void dec_record(struct dec *, const char *, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int
-dec_fail(struct dec *d, const char *path, const char *fmt, ...)
+/* The first failure's reason. dec_fail(...) is -1, visibly so to the
+ * static analyzer, which does not follow variadic calls. */
+#define dec_fail(...)	(dec_record(__VA_ARGS__), -1)
+
+static void
+dec_record(struct dec *d, const char *path, const char *fmt, ...)
 {
 	char msg[256], *safe;
 	va_list ap;
 
 	if (d->failed)
-		return -1;
+		return;
 	d->failed = 1;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -536,7 +595,6 @@ dec_fail(struct dec *d, const char *path, const char *fmt, ...)
 	safe = rd_sanitize(msg, strlen(msg));
 	snprintf(d->err, d->errlen, "%s: %s", path, safe);
 	free(safe);
-	return -1;
 }
 
 static void
@@ -557,55 +615,50 @@ path_join(char *buf, size_t len, const char *path, const char *key)
 }
 
 /* The member `key` of `obj`, which must exist. */
-static json_t *
-dec_member(struct dec *d, json_t *obj, const char *path, const char *key,
+static const struct jval *
+dec_member(struct dec *d, const struct jval *obj, const char *path, const char *key,
     char *sub, size_t sublen)
 {
-	json_t *v;
+	const struct jval *v;
 
 	path_join(sub, sublen, path, key);
-	if ((v = json_object_get(obj, key)) == NULL)
-		dec_fail(d, sub, "missing");
+	if ((v = jdoc_get(obj, key)) == NULL)
+		dec_record(d, sub, "missing");
 	return v;
 }
 
 static int
-dec_object(struct dec *d, json_t *v, const char *path)
+dec_object(struct dec *d, const struct jval *v, const char *path)
 {
-	if (!json_is_object(v))
+	if (v->type != JV_OBJECT)
 		return dec_fail(d, path, "not an object");
 	return 0;
 }
 
 /* A string (or null when nullable: *out NULL). *out is borrowed. */
 static int
-dec_str(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_str(struct dec *d, const struct jval *obj, const char *path, const char *key,
     int nullable, const char **out)
 {
 	char sub[256];
-	json_t *v;
+	const struct jval *v;
 
 	*out = NULL;
 	if ((v = dec_member(d, obj, path, key, sub, sizeof(sub))) == NULL)
 		return -1;
-	if (json_is_null(v) && nullable)
+	if ((v->type == JV_NULL) && nullable)
 		return 0;
-	/* -1 spelled out: *out stays NULL only when this fails. */
-	if (!json_is_string(v)) {
-		dec_fail(d, sub, nullable ? "not a string or null" :
+	if (v->type != JV_STRING)
+		return dec_fail(d, sub, nullable ? "not a string or null" :
 		    "not a string");
-		return -1;
-	}
-	if (strlen(json_string_value(v)) != json_string_length(v)) {
-		dec_fail(d, sub, "contains a NUL byte");
-		return -1;
-	}
-	*out = json_string_value(v);
+	if (strlen(v->u.s) != v->n)
+		return dec_fail(d, sub, "contains a NUL byte");
+	*out = v->u.s;
 	return 0;
 }
 
 static int
-dec_strdup(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_strdup(struct dec *d, const struct jval *obj, const char *path, const char *key,
     char **out)
 {
 	const char *s;
@@ -619,7 +672,7 @@ dec_strdup(struct dec *d, json_t *obj, const char *path, const char *key,
 
 /* A string into a fixed buffer, which it must fit. */
 static int
-dec_strbuf(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_strbuf(struct dec *d, const struct jval *obj, const char *path, const char *key,
     char *buf, size_t len)
 {
 	const char *s;
@@ -636,34 +689,69 @@ dec_strbuf(struct dec *d, json_t *obj, const char *path, const char *key,
 	return 0;
 }
 
+/* A string or null, borrowed from the document (the observation's
+ * strings: state_result_copy() shares them before the document goes). */
 static int
-dec_bool(struct dec *d, json_t *obj, const char *path, const char *key,
-    int *out)
+dec_strref(struct dec *d, const struct jval *obj, const char *path,
+    const char *key, char **out)
 {
-	char sub[256];
-	json_t *v;
+	const char *s;
 
-	if ((v = dec_member(d, obj, path, key, sub, sizeof(sub))) == NULL)
+	*out = NULL;
+	if (dec_str(d, obj, path, key, 1, &s) == -1)
 		return -1;
-	if (!json_is_boolean(v))
-		return dec_fail(d, sub, "not true or false");
-	*out = json_is_true(v);
+	*out = (char *)(uintptr_t)s;
+	return 0;
+}
+
+/* A string of at most `max` bytes, borrowed as by dec_strref(). */
+static int
+dec_strmax(struct dec *d, const struct jval *obj, const char *path,
+    const char *key, size_t max, char **out)
+{
+	const char *s;
+
+	*out = NULL;
+	if (dec_str(d, obj, path, key, 0, &s) == -1)
+		return -1;
+	if (strlen(s) > max) {
+		char sub[256];
+
+		path_join(sub, sizeof(sub), path, key);
+		return dec_fail(d, sub, "longer than %zu bytes", max);
+	}
+	*out = (char *)(uintptr_t)s;
 	return 0;
 }
 
 static int
-dec_int(struct dec *d, json_t *obj, const char *path, const char *key,
-    json_int_t min, json_int_t max, json_int_t *out)
+dec_bool(struct dec *d, const struct jval *obj, const char *path, const char *key,
+    int *out)
 {
 	char sub[256];
-	json_t *v;
+	const struct jval *v;
 
 	*out = 0;
 	if ((v = dec_member(d, obj, path, key, sub, sizeof(sub))) == NULL)
 		return -1;
-	if (!json_is_integer(v))
+	if (v->type != JV_TRUE && v->type != JV_FALSE)
+		return dec_fail(d, sub, "not true or false");
+	*out = (v->type == JV_TRUE);
+	return 0;
+}
+
+static int
+dec_int(struct dec *d, const struct jval *obj, const char *path, const char *key,
+    int64_t min, int64_t max, int64_t *out)
+{
+	char sub[256];
+	const struct jval *v;
+
+	if ((v = dec_member(d, obj, path, key, sub, sizeof(sub))) == NULL)
+		return -1;
+	if (v->type != JV_INTEGER)
 		return dec_fail(d, sub, "not an integer");
-	*out = json_integer_value(v);
+	*out = v->u.i;
 	if (*out < min || *out > max)
 		return dec_fail(d, sub, "out of range");
 	return 0;
@@ -671,7 +759,7 @@ dec_int(struct dec *d, json_t *obj, const char *path, const char *key,
 
 /* "2027-03-31T00:00:00Z", or null (0) when nullable. */
 static int
-dec_time(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_time(struct dec *d, const struct jval *obj, const char *path, const char *key,
     int nullable, time_t *out)
 {
 	char sub[256];
@@ -692,7 +780,7 @@ dec_time(struct dec *d, json_t *obj, const char *path, const char *key,
 
 /* "YYYY-MM-DD" (a Japan date), or null (-1) when nullable. */
 static int
-dec_day(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_day(struct dec *d, const struct jval *obj, const char *path, const char *key,
     int nullable, int *out)
 {
 	char sub[256];
@@ -714,7 +802,7 @@ dec_day(struct dec *d, json_t *obj, const char *path, const char *key,
 }
 
 static int
-dec_sha256(struct dec *d, json_t *obj, const char *path, const char *key,
+dec_sha256(struct dec *d, const struct jval *obj, const char *path, const char *key,
     char out[65])
 {
 	char sub[256];
@@ -728,39 +816,39 @@ dec_sha256(struct dec *d, json_t *obj, const char *path, const char *key,
 }
 
 /* An array member with at most `max` elements. */
-static json_t *
-dec_array(struct dec *d, json_t *obj, const char *path, const char *key,
+static const struct jval *
+dec_array(struct dec *d, const struct jval *obj, const char *path, const char *key,
     size_t max, char *sub, size_t sublen)
 {
-	json_t *v;
+	const struct jval *v;
 
 	if ((v = dec_member(d, obj, path, key, sub, sublen)) == NULL)
 		return NULL;
-	if (!json_is_array(v)) {
-		dec_fail(d, sub, "not an array");
+	if (v->type != JV_ARRAY) {
+		dec_record(d, sub, "not an array");
 		return NULL;
 	}
-	if (json_array_size(v) > max) {
-		dec_fail(d, sub, "more than %zu entries", max);
+	if (v->n > max) {
+		dec_record(d, sub, "more than %zu entries", max);
 		return NULL;
 	}
 	return v;
 }
 
 static int
-dec_threshold(struct dec *d, json_t *v, const char *path, struct threshold *t)
+dec_threshold(struct dec *d, const struct jval *v, const char *path, struct threshold *t)
 {
 	memset(t, 0, sizeof(*t));
-	if (json_is_integer(v)) {
-		json_int_t n = json_integer_value(v);
+	if (v->type == JV_INTEGER) {
+		int64_t n = v->u.i;
 
 		if (n < 0 || n > 3650)
 			return dec_fail(d, path, "out of range");
 		t->value = (int)n;
 		return 0;
 	}
-	if (json_is_string(v)) {
-		const char *s = json_string_value(v);
+	if (v->type == JV_STRING) {
+		const char *s = v->u.s;
 		char *end;
 		long n = strtol(s, &end, 10);
 
@@ -775,11 +863,11 @@ dec_threshold(struct dec *d, json_t *v, const char *path, struct threshold *t)
 }
 
 static int
-dec_sent(struct dec *d, json_t *o, const char *path, struct sent_notice *n)
+dec_sent(struct dec *d, const struct jval *o, const char *path, struct sent_notice *n)
 {
 	const char *kind;
 	char sub[256];
-	json_t *th;
+	const struct jval *th;
 
 	memset(n, 0, sizeof(*n));
 	if (dec_object(d, o, path) == -1 ||
@@ -794,7 +882,7 @@ dec_sent(struct dec *d, json_t *o, const char *path, struct sent_notice *n)
 	if (n->kind == NOTICE_REMINDER) {
 		if (dec_threshold(d, th, sub, &n->threshold) == -1)
 			return -1;
-	} else if (!json_is_null(th))
+	} else if (th->type != JV_NULL)
 		return dec_fail(d, sub, "only reminders have a threshold");
 	if (dec_day(d, o, path, "day", 1, &n->day) == -1)
 		return -1;
@@ -811,14 +899,14 @@ dec_sent(struct dec *d, json_t *o, const char *path, struct sent_notice *n)
 }
 
 static int
-dec_cycle(struct dec *d, json_t *o, struct cycle *c)
+dec_cycle(struct dec *d, const struct jval *o, struct cycle *c)
 {
 	const char *path = "cycle", *s;
 	char sub[256];
-	json_t *leaf, *sent;
+	const struct jval *leaf, *sent, *e;
 
 	memset(c, 0, sizeof(*c));
-	if (json_is_null(o))
+	if (o->type == JV_NULL)
 		return 0;
 	if (dec_object(d, o, path) == -1)
 		return -1;
@@ -842,9 +930,12 @@ dec_cycle(struct dec *d, json_t *o, struct cycle *c)
 		return -1;
 	if ((leaf = dec_member(d, o, path, "leaf", sub, sizeof(sub))) == NULL)
 		return -1;
-	if (!json_is_null(leaf)) {
+	if (leaf->type != JV_NULL) {
+		char hex[65];
+
 		if (dec_object(d, leaf, sub) == -1 ||
-		    dec_sha256(d, leaf, sub, "sha256", c->leaf_sha256) == -1 ||
+		    dec_sha256(d, leaf, sub, "sha256", hex) == -1 ||
+		    state_leaf_set_hex(c, hex) == -1 ||
 		    dec_time(d, leaf, sub, "not_before", 0,
 		    &c->leaf_not_before) == -1 ||
 		    dec_time(d, leaf, sub, "not_after", 0,
@@ -865,13 +956,14 @@ dec_cycle(struct dec *d, json_t *o, struct cycle *c)
 	if ((sent = dec_array(d, o, path, "sent", STATE_SENT_MAX, sub,
 	    sizeof(sub))) == NULL)
 		return -1;
-	if (json_array_size(sent) > 0)
-		c->sent = xcalloc(json_array_size(sent), sizeof(*c->sent));
-	for (size_t i = 0; i < json_array_size(sent); i++) {
+	if (sent->n > 0)
+		c->sent = xcalloc(sent->n, sizeof(*c->sent));
+	e = sent->u.first;
+	for (size_t i = 0; i < sent->n; i++, e = e->next) {
 		char ep[64];
 
 		snprintf(ep, sizeof(ep), "cycle.sent[%zu]", i);
-		if (dec_sent(d, json_array_get(sent, i), ep, &c->sent[i]) == -1)
+		if (dec_sent(d, e, ep, &c->sent[i]) == -1)
 			return -1;
 		c->nsent++;
 	}
@@ -879,26 +971,26 @@ dec_cycle(struct dec *d, json_t *o, struct cycle *c)
 }
 
 static int
-dec_subject(struct dec *d, json_t *o, const char *path,
+dec_subject(struct dec *d, const struct jval *o, const char *path,
     struct subject_fields *s)
 {
 	if (dec_object(d, o, path) == -1 ||
-	    dec_strdup(d, o, path, "CN", &s->cn) == -1 ||
-	    dec_strdup(d, o, path, "OU", &s->ou) == -1 ||
-	    dec_strdup(d, o, path, "O", &s->o) == -1 ||
-	    dec_strdup(d, o, path, "L", &s->l) == -1 ||
-	    dec_strdup(d, o, path, "ST", &s->st) == -1 ||
-	    dec_strdup(d, o, path, "C", &s->c) == -1)
+	    dec_strref(d, o, path, "CN", &s->cn) == -1 ||
+	    dec_strref(d, o, path, "OU", &s->ou) == -1 ||
+	    dec_strref(d, o, path, "O", &s->o) == -1 ||
+	    dec_strref(d, o, path, "L", &s->l) == -1 ||
+	    dec_strref(d, o, path, "ST", &s->st) == -1 ||
+	    dec_strref(d, o, path, "C", &s->c) == -1)
 		return -1;
 	return 0;
 }
 
 static int
-dec_cert(struct dec *d, json_t *o, const char *path, struct cert_obs *c)
+dec_cert(struct dec *d, const struct jval *o, const char *path, struct cert_obs *c)
 {
 	char sub[256];
-	json_int_t n;
-	json_t *v;
+	int64_t n;
+	const struct jval *v, *e;
 
 	if (dec_object(d, o, path) == -1)
 		return -1;
@@ -907,47 +999,46 @@ dec_cert(struct dec *d, json_t *o, const char *path, struct cert_obs *c)
 		return -1;
 	if ((v = dec_array(d, o, path, "san", 100000, sub, sizeof(sub))) == NULL)
 		return -1;
-	for (size_t i = 0; i < json_array_size(v); i++) {
-		json_t *e = json_array_get(v, i);
-
-		if (!json_is_string(e)) {
+	e = v->u.first;
+	for (size_t i = 0; i < v->n; i++, e = e->next) {
+		if (e->type != JV_STRING) {
 			char ep[300];
 
 			snprintf(ep, sizeof(ep), "%s[%zu]", sub, i);
 			return dec_fail(d, ep, "not a string");
 		}
-		strlist_add(&c->san, json_string_value(e));
+		strlist_add_owned(&c->san, (char *)(uintptr_t)e->u.s);
 	}
-	if (dec_strdup(d, o, path, "issuer", &c->issuer) == -1 ||
-	    dec_strdup(d, o, path, "serial", &c->serial) == -1 ||
+	if (dec_strref(d, o, path, "issuer", &c->issuer) == -1 ||
+	    dec_strref(d, o, path, "serial", &c->serial) == -1 ||
 	    dec_sha256(d, o, path, "sha256", c->sha256) == -1 ||
-	    dec_strbuf(d, o, path, "key", c->key, sizeof(c->key)) == -1 ||
+	    dec_strmax(d, o, path, "key", 31, &c->key) == -1 ||
 	    dec_int(d, o, path, "key_bits", 0, 1 << 20, &n) == -1)
 		return -1;
 	c->key_bits = (int)n;
-	if (dec_strdup(d, o, path, "sig_alg", &c->sig_alg) == -1 ||
+	if (dec_strref(d, o, path, "sig_alg", &c->sig_alg) == -1 ||
 	    dec_time(d, o, path, "not_before", 0, &c->not_before) == -1 ||
 	    dec_time(d, o, path, "not_after", 0, &c->not_after) == -1)
 		return -1;
 	if ((v = dec_array(d, o, path, "chain", 64, sub, sizeof(sub))) == NULL)
 		return -1;
-	if (json_array_size(v) > 0)
-		c->chain = xcalloc(json_array_size(v), sizeof(*c->chain));
-	for (size_t i = 0; i < json_array_size(v); i++) {
-		json_t *e = json_array_get(v, i);
+	if (v->n > 0)
+		c->chain = xcalloc(v->n, sizeof(*c->chain));
+	e = v->u.first;
+	for (size_t i = 0; i < v->n; i++, e = e->next) {
 		char ep[300];
 
 		snprintf(ep, sizeof(ep), "%s[%zu]", sub, i);
 		c->nchain++;
 		if (dec_object(d, e, ep) == -1 ||
-		    dec_strdup(d, e, ep, "subject", &c->chain[i].subject) == -1 ||
-		    dec_strdup(d, e, ep, "issuer", &c->chain[i].issuer) == -1 ||
+		    dec_strref(d, e, ep, "subject", &c->chain[i].subject) == -1 ||
+		    dec_strref(d, e, ep, "issuer", &c->chain[i].issuer) == -1 ||
 		    dec_time(d, e, ep, "not_after", 0,
 		    &c->chain[i].not_after) == -1)
 			return -1;
 	}
 	if (dec_bool(d, o, path, "verify_ok", &c->verify_ok) == -1 ||
-	    dec_strdup(d, o, path, "verify_error", &c->verify_error) == -1 ||
+	    dec_strref(d, o, path, "verify_error", &c->verify_error) == -1 ||
 	    dec_bool(d, o, path, "names_ok", &c->names_ok) == -1 ||
 	    dec_int(d, o, path, "problems", 0, (1 << PROB_COUNT) - 1, &n) == -1)
 		return -1;
@@ -955,70 +1046,70 @@ dec_cert(struct dec *d, json_t *o, const char *path, struct cert_obs *c)
 	return 0;
 }
 
-static int	dec_observation_tree(struct dec *, json_t *, const char *,
+static int	dec_observation_tree(struct dec *, const struct jval *, const char *,
 		    struct target_result *);
 
 static int
-dec_observation(struct dec *d, json_t *o, struct target_result **out)
+dec_observation(struct dec *d, const struct jval *o, struct target_result **out)
 {
 	const char *path = "observation";
 	struct target_result *r;
 
 	*out = NULL;
-	if (json_is_null(o))
+	if (o->type == JV_NULL)
 		return 0;
 	if (dec_object(d, o, path) == -1)
 		return -1;
 	r = xcalloc(1, sizeof(*r));
 	if (dec_observation_tree(d, o, path, r) == -1) {
-		result_tree_free(r);
+		result_borrowed_free(r);
 		return -1;
 	}
 	*out = state_result_copy(r);
-	result_tree_free(r);
+	result_borrowed_free(r);
 	return 0;
 }
 
 /* The observation's members into r, every part allocated on its own. */
 static int
-dec_observation_tree(struct dec *d, json_t *o, const char *path,
+dec_observation_tree(struct dec *d, const struct jval *o, const char *path,
     struct target_result *r)
 {
 	char sub[256];
-	json_int_t n;
-	json_t *addrs;
+	int64_t n;
+	const struct jval *addrs, *e;
 
 	if (dec_time(d, o, path, "at", 0, &r->started) == -1 ||
-	    dec_strdup(d, o, path, "error", &r->error) == -1 ||
+	    dec_strref(d, o, path, "error", &r->error) == -1 ||
 	    dec_int(d, o, path, "problems", 0, (1 << PROB_COUNT) - 1, &n) == -1)
 		return -1;
 	r->problems = (unsigned)n;
 	if ((addrs = dec_array(d, o, path, "addresses", 4096, sub,
 	    sizeof(sub))) == NULL)
 		return -1;
-	if (json_array_size(addrs) > 0)
-		r->addrs = xcalloc(json_array_size(addrs), sizeof(*r->addrs));
-	for (size_t i = 0; i < json_array_size(addrs); i++) {
-		json_t *e = json_array_get(addrs, i), *cert;
+	if (addrs->n > 0)
+		r->addrs = xcalloc(addrs->n, sizeof(*r->addrs));
+	e = addrs->u.first;
+	for (size_t i = 0; i < addrs->n; i++, e = e->next) {
+		const struct jval *cert;
 		struct addr_result *a = &r->addrs[i];
 		char ep[64], cp[80];
 
 		snprintf(ep, sizeof(ep), "observation.addresses[%zu]", i);
 		r->naddrs++;
 		if (dec_object(d, e, ep) == -1 ||
-		    dec_strbuf(d, e, ep, "address", a->address,
-		    sizeof(a->address)) == -1 ||
+		    dec_strmax(d, e, ep, "address", 63, &a->address) == -1 ||
 		    dec_bool(d, e, ep, "ok", &a->ok) == -1 ||
-		    dec_strdup(d, e, ep, "error", &a->error) == -1 ||
-		    dec_strbuf(d, e, ep, "tls_version", a->tls_version,
-		    sizeof(a->tls_version)) == -1 ||
+		    dec_strref(d, e, ep, "error", &a->error) == -1 ||
+		    dec_strmax(d, e, ep, "tls_version", 15,
+		    &a->tls_version) == -1 ||
 		    dec_int(d, e, ep, "duration_ms", 0, INT64_C(1) << 40,
 		    &n) == -1)
 			return -1;
 		a->duration_ms = (int64_t)n;
 		if ((cert = dec_member(d, e, ep, "cert", cp, sizeof(cp))) == NULL)
 			return -1;
-		if (json_is_null(cert))
+		if (cert->type == JV_NULL)
 			continue;
 		a->has_cert = 1;
 		if (dec_cert(d, cert, cp, &a->cert) == -1)
@@ -1028,18 +1119,18 @@ dec_observation_tree(struct dec *d, json_t *o, const char *path,
 }
 
 static int
-dec_history(struct dec *d, json_t *root, struct target_state *st)
+dec_history(struct dec *d, const struct jval *root, struct target_state *st)
 {
 	char sub[256];
-	json_t *h;
+	const struct jval *h, *e;
 
 	if ((h = dec_array(d, root, "", "history", STATE_HISTORY_MAX, sub,
 	    sizeof(sub))) == NULL)
 		return -1;
-	if (json_array_size(h) > 0)
-		st->history = xcalloc(json_array_size(h), sizeof(*st->history));
-	for (size_t i = 0; i < json_array_size(h); i++) {
-		json_t *e = json_array_get(h, i);
+	if (h->n > 0)
+		st->history = xcalloc(h->n, sizeof(*st->history));
+	e = h->u.first;
+	for (size_t i = 0; i < h->n; i++, e = e->next) {
 		struct state_event *ev = &st->history[i];
 		const char *s;
 		char ep[64];
@@ -1068,9 +1159,9 @@ state_decode(const char *text, size_t len, char *err, size_t errlen)
 {
 	struct dec d = { err, errlen, 0 };
 	struct target_state *st = NULL;
-	json_error_t jerr;
-	json_t *root, *v;
-	json_int_t version;
+	struct jdoc *doc;
+	const struct jval *root, *v;
+	int64_t version;
 	const char *target;
 	char sub[256];
 
@@ -1080,35 +1171,45 @@ state_decode(const char *text, size_t len, char *err, size_t errlen)
 		snprintf(err, errlen, "empty file");
 		return NULL;
 	}
-	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		/* jansson quotes the bytes near the error: made safe, as
-		 * the reason reaches the log. */
-		char *safe = rd_sanitize(jerr.text, strlen(jerr.text));
+	/* The fast parser takes every state file renewd writes; jansson
+	 * the rest, and says what is wrong with a text that is not JSON. */
+	if ((doc = jdoc_parse(text, len)) == NULL) {
+		json_error_t jerr;
+		json_t *j;
 
-		snprintf(err, errlen, "not JSON: line %d column %d: %s",
-		    jerr.line, jerr.column, safe);
-		free(safe);
-		return NULL;
+		if ((j = json_loadb(text, len, JSON_REJECT_DUPLICATES,
+		    &jerr)) == NULL) {
+			/* jansson quotes the bytes near the error: made
+			 * safe, as the reason reaches the log. */
+			char *safe = rd_sanitize(jerr.text, strlen(jerr.text));
+
+			snprintf(err, errlen, "not JSON: line %d column %d: %s",
+			    jerr.line, jerr.column, safe);
+			free(safe);
+			return NULL;
+		}
+		doc = jdoc_from_json(j);
+		json_decref(j);
 	}
+	root = jdoc_root(doc);
 	if (dec_object(&d, root, "(top)") == -1)
 		goto fail;
 	if ((v = dec_member(&d, root, "", "v", sub, sizeof(sub))) == NULL)
 		goto fail;
-	if (!json_is_integer(v)) {
-		dec_fail(&d, "v", "not an integer");
+	if (v->type != JV_INTEGER) {
+		dec_record(&d, "v", "not an integer");
 		goto fail;
 	}
-	version = json_integer_value(v);
+	version = v->u.i;
 	if (version != STATE_VERSION) {
-		dec_fail(&d, "v", "version %lld is not supported (expected %d)",
+		dec_record(&d, "v", "version %lld is not supported (expected %d)",
 		    (long long)version, STATE_VERSION);
 		goto fail;
 	}
 	if (dec_str(&d, root, "", "target", 0, &target) == -1)
 		goto fail;
 	if (*target == '\0') {
-		dec_fail(&d, "target", "empty");
+		dec_record(&d, "target", "empty");
 		goto fail;
 	}
 	st = state_new(target);
@@ -1122,7 +1223,7 @@ state_decode(const char *text, size_t len, char *err, size_t errlen)
 		goto fail;
 	if ((v = dec_member(&d, root, "", "outage", sub, sizeof(sub))) == NULL)
 		goto fail;
-	if (!json_is_null(v)) {
+	if (v->type != JV_NULL) {
 		if (dec_object(&d, v, "outage") == -1 ||
 		    dec_time(&d, v, "outage", "since", 0,
 		    &st->outage_since) == -1 ||
@@ -1136,10 +1237,10 @@ state_decode(const char *text, size_t len, char *err, size_t errlen)
 		goto fail;
 	if (dec_history(&d, root, st) == -1)
 		goto fail;
-	json_decref(root);
+	jdoc_free(doc);
 	return st;
 fail:
-	json_decref(root);
+	jdoc_free(doc);
 	state_free(st);
 	return NULL;
 }

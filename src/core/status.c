@@ -277,9 +277,10 @@ status_addr_json(const struct addr_result *a)
 	json_object_set_new(o, "subject", status_subject_json(&c->subject));
 	json_object_set_new(o, "issuer", json_str_or_null(c->issuer));
 	json_object_set_new(o, "san", san);
-	json_object_set_new(o, "key", json_string(c->key));
+	json_object_set_new(o, "key", json_string(c->key != NULL ? c->key : ""));
 	json_object_set_new(o, "sig_alg", json_str_or_null(c->sig_alg));
-	json_object_set_new(o, "tls_version", json_str_or_null(a->tls_version));
+	json_object_set_new(o, "tls_version", json_str_or_null(
+	    a->tls_version != NULL ? a->tls_version : ""));
 	json_object_set_new(o, "verify_ok", json_boolean(c->verify_ok));
 	json_object_set_new(o, "verify_error", json_str_or_null(c->verify_error));
 	json_object_set_new(o, "names_ok", json_boolean(c->names_ok));
@@ -392,6 +393,7 @@ status_history_json(const struct target_state *ts)
 json_t *
 status_cycle_json(const struct cycle *c)
 {
+	char leaf_hex[65];
 	json_t *o, *sent;
 
 	if (!c->active)
@@ -418,8 +420,9 @@ status_cycle_json(const struct cycle *c)
 	    json_string(expiry_source_name(c->source)));
 	json_object_set_new(o, "state", json_string(cycle_state_name(c->state)));
 	json_object_set_new(o, "started", status_time_or_null(c->started));
+	state_leaf_hex(c, leaf_hex);
 	json_object_set_new(o, "leaf", !c->has_leaf ? json_null() :
-	    json_pack("{s:s, s:o, s:o}", "sha256", c->leaf_sha256,
+	    json_pack("{s:s, s:o, s:o}", "sha256", leaf_hex,
 	    "not_before", json_time_utc(c->leaf_not_before),
 	    "not_after", json_time_utc(c->leaf_not_after)));
 	json_object_set_new(o, "applied_at", status_time_or_null(c->applied_at));

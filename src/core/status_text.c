@@ -156,7 +156,8 @@ status_text_details(const struct target_status *st, int color)
 		}
 		time_format_utc(c->not_after, t, sizeof(t));
 		buf_printf(&b, "  %s  %s, %s, until %s\n", a->address,
-		    a->tls_version, c->key, t);
+		    a->tls_version != NULL ? a->tls_version : "",
+		    c->key != NULL ? c->key : "", t);
 		buf_printf(&b, "    subject CN=%s O=%s OU=%s L=%s ST=%s C=%s\n",
 		    c->subject.cn ? c->subject.cn : "-",
 		    c->subject.o ? c->subject.o : "-",

@@ -531,8 +531,10 @@ job_start_conns(struct probe_job *job)
 	res->addrs = xcalloc(job->nconns, sizeof(*res->addrs));
 	job->pending = job->nconns;
 	for (i = 0; i < job->nconns; i++) {
-		format_addr(&job->conns[i].ss, res->addrs[i].address,
-		    sizeof(res->addrs[i].address));
+		char addr[64];
+
+		format_addr(&job->conns[i].ss, addr, sizeof(addr));
+		res->addrs[i].address = xstrdup(addr);
 		TAILQ_INSERT_TAIL(&e->conn_wait, &job->conns[i], entry);
 	}
 	if (job->nconns == 0) {
@@ -801,8 +803,8 @@ conn_tls_done(struct probe_conn *c)
 	STACK_OF(X509) *chain;
 	char err[PROBE_ERRLEN];
 
-	rd_strlcpy(ar->tls_version, SSL_get_version(c->ssl),
-	    sizeof(ar->tls_version));
+	free(ar->tls_version);
+	ar->tls_version = xstrdup(SSL_get_version(c->ssl));
 	chain = SSL_get_peer_cert_chain(c->ssl);
 	if (chain == NULL || sk_X509_num(chain) == 0) {
 		conn_set_error(c, PROB_HANDSHAKE_FAILED,
@@ -1432,6 +1434,8 @@ target_result_free(struct target_result *res)
 	if (res == NULL)
 		return;
 	for (i = 0; res->addrs != NULL && i < res->naddrs; i++) {
+		free(res->addrs[i].address);
+		free(res->addrs[i].tls_version);
 		free(res->addrs[i].error);
 		if (res->addrs[i].has_cert)
 			cert_obs_free(&res->addrs[i].cert);
@@ -1524,6 +1528,7 @@ pool_cert_obs(struct result_pool *p, struct cert_obs *o)
 	}
 	o->issuer = pool_strdup(p, o->issuer);
 	o->serial = pool_strdup(p, o->serial);
+	o->key = pool_strdup(p, o->key);
 	o->sig_alg = pool_strdup(p, o->sig_alg);
 	if (o->chain != NULL) {
 		chain = pool_alloc(p, (o->nchain + 1) * sizeof(*chain));
@@ -1552,6 +1557,10 @@ result_pool_keep(struct result_pool *p, struct target_result *res)
 		r->addrs = pool_alloc(p, (res->naddrs + 1) * sizeof(*r->addrs));
 		for (i = 0; i < res->naddrs; i++) {
 			r->addrs[i] = res->addrs[i];
+			r->addrs[i].address = pool_strdup(p,
+			    res->addrs[i].address);
+			r->addrs[i].tls_version = pool_strdup(p,
+			    res->addrs[i].tls_version);
 			r->addrs[i].error = pool_strdup(p, res->addrs[i].error);
 			if (r->addrs[i].has_cert)
 				pool_cert_obs(p, &r->addrs[i].cert);

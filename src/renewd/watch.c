@@ -38,6 +38,7 @@
  */
 #include <sys/queue.h>
 
+#include <malloc.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,9 @@
 #define WATCH_SAVES_MAX		(2 * STATEWRITER_BATCH)	/* handed to the
 					 * writer at once */
 #define WATCH_WAKE_MAX		64	/* targets woken per callback */
+#define WATCH_FAILURES_MAX	((1u << 23) - 1)
+#define WATCH_TRIM_PROBES	1024	/* probes ended between two
+					 * malloc_trim() */
 
 struct wconf {
 	struct config		*cfg;
@@ -84,29 +88,30 @@ struct wtarget {
 	struct timeheap_node	 timer;		/* in w->timers */
 	time_t			 next_probe;
 	time_t			 next_eval;	/* 0: after the next probe */
-	unsigned		 failures;	/* failed probes in a row */
-	int			 queued;	/* in w->queue */
-	int			 probing;	/* handed to the engine */
-	int			 removed;	/* gone from the config */
+	/* with the flags in one word: 100,000 targets */
+	unsigned		 failures:23;	/* failed probes in a row (stays
+						 * at WATCH_FAILURES_MAX) */
+	unsigned		 queued:1;	/* in w->queue */
+	unsigned		 probing:1;	/* handed to the engine */
+	unsigned		 removed:1;	/* gone from the config */
+	unsigned		 saving:1;	/* a write is in flight */
+	unsigned		 save_queued:1;	/* in w->saveq */
+	unsigned		 save_failing:1;
+	unsigned		 submit_failing:1;
+	unsigned		 again:1;	/* probe again at once after
+						 * the running one */
+	unsigned		 nprobes;	/* probes started */
 	unsigned long		 changes;	/* to the state, ever */
 	unsigned long		 written;	/* `changes` when the file was
 						 * last written */
-	int			 saving;	/* a write is in flight */
-	int			 save_queued;	/* in w->saveq */
-	int			 save_failing;
-	int			 submit_failing;
 	struct wconf		*probe_conf;	/* the running probe's config */
 	struct policy_notice	*pending;	/* not yet taken by the sink */
 	size_t			 npending;
 	/* the last probe for the metrics, when it failed (a successful one
-	 * is the state's observation: not kept twice) */
-	struct metrics_probe	 probe;
-	int			 has_probe;
+	 * is the state's observation: not kept twice); else NULL */
+	struct metrics_probe	*probe;
 	TAILQ_ENTRY(wtarget)	 entry;		/* w->queue or w->gone */
 	TAILQ_ENTRY(wtarget)	 save_entry;	/* w->saveq */
-	unsigned long		 nprobes;	/* probes started */
-	int			 again;		/* probe again at once after
-						 * the running one */
 	TAILQ_HEAD(, watch_waiter) waiters;	/* renewctl probe --wait */
 };
 TAILQ_HEAD(wtarget_list, wtarget);
@@ -130,6 +135,8 @@ struct watch {
 	time_t			 timers_at;	/* ev_timers set for; 0: not */
 	size_t			 running;
 	size_t			 running_max;
+	size_t			 untrimmed;	/* probes ended since the last
+						 * malloc_trim() */
 	int			 stopped;
 	unsigned long		 generation;	/* reloads */
 };
@@ -137,7 +144,7 @@ struct watch {
 /* Someone waiting for the next probe of a target to end. */
 struct watch_waiter {
 	struct wtarget		*t;
-	unsigned long		 after;		/* done once t->nprobes > after
+	unsigned		 after;		/* done once t->nprobes > after
 						 * and that probe ended */
 	watch_probe_cb		 cb;
 	void			*arg;
@@ -469,6 +476,25 @@ wtarget_evaluate(struct wtarget *t, const struct policy_obs *obs, time_t now)
 
 /* ---- probes ----------------------------------------------------------- */
 
+/*
+ * A sweep frees far more than it keeps: every probe's OpenSSL objects and
+ * result, every state text, between the observations that stay. Once the
+ * queue has drained after many probes, the free pages among them go back
+ * to the system (glibc keeps them otherwise: about 100 bytes per target
+ * after a sweep of 100,000).
+ */
+static void
+watch_trim(struct watch *w)
+{
+	if (w->untrimmed < WATCH_TRIM_PROBES || w->running > 0 ||
+	    !TAILQ_EMPTY(&w->queue))
+		return;
+	w->untrimmed = 0;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
 static void
 watch_kick(struct watch *w)
 {
@@ -482,7 +508,8 @@ watch_kick(struct watch *w)
 			time_t now = time(NULL);
 
 			log_warnx("%s: cannot start a probe", t->name);
-			t->failures++;
+			if (t->failures < WATCH_FAILURES_MAX)
+				t->failures++;
 			t->next_probe = schedule_next_probe(t->name, now, now,
 			    w->conf->cfg->poll_interval, wtarget_renewing(t),
 			    t->failures);
@@ -498,6 +525,16 @@ watch_kick(struct watch *w)
 }
 
 static void
+wtarget_probe_forget(struct wtarget *t)
+{
+	if (t->probe != NULL) {
+		metrics_probe_free(t->probe);
+		free(t->probe);
+		t->probe = NULL;
+	}
+}
+
+static void
 wtarget_free(struct wtarget *t)
 {
 	if (t == NULL)
@@ -508,7 +545,7 @@ wtarget_free(struct wtarget *t)
 		statewriter_forget(t->w->writer, t);
 	wtarget_timer_del(t);
 	state_free(t->st);
-	metrics_probe_free(&t->probe);
+	wtarget_probe_forget(t);
 	free(t->pending);
 	intern_put(t->name);
 	free(t);
@@ -526,6 +563,7 @@ watch_probe_done(struct target_result *res, void *arg)
 	t->probing = 0;
 	t->probe_conf = NULL;
 	w->running--;
+	w->untrimmed++;
 	if (t->removed) {
 		log_debug("%s: a probe ended after the target was removed",
 		    t->name);
@@ -535,11 +573,10 @@ watch_probe_done(struct target_result *res, void *arg)
 	now = time(NULL);
 	policy_observation_from_result(res, &obs);
 	metrics_count_probe(obs.ok);
-	metrics_probe_free(&t->probe);
-	t->has_probe = 0;
+	wtarget_probe_forget(t);
 	if (!obs.ok) {
-		metrics_probe_from_result(&t->probe, res);
-		t->has_probe = 1;
+		t->probe = xmalloc(sizeof(*t->probe));
+		metrics_probe_from_result(t->probe, res);
 	}
 	if (obs.ok) {
 		char na[32];
@@ -550,9 +587,10 @@ watch_probe_done(struct target_result *res, void *arg)
 		    t->name, res->naddrs, res->naddrs == 1 ? "" : "es", na);
 		t->failures = 0;
 	} else {
-		t->failures++;
+		if (t->failures < WATCH_FAILURES_MAX)
+			t->failures++;
 		log_debug("%s: probe failed (%u in a row): %s", t->name,
-		    t->failures, obs.error);
+		    (unsigned)t->failures, obs.error);
 	}
 	wtarget_evaluate(t, &obs, now);
 	t->next_probe = schedule_next_probe(t->name, res->started, now,
@@ -569,6 +607,7 @@ done:
 	target_result_free(res);
 	wconf_unref(pc);
 	watch_kick(w);
+	watch_trim(w);
 }
 
 static void
@@ -945,7 +984,7 @@ watch_view(const struct watch *w, size_t index, struct watch_view *v)
 	v->queued = t->queued;
 	v->failures = t->failures;
 	v->saved = !wtarget_dirty(t);
-	v->probe = t->st != NULL && t->has_probe ? &t->probe : NULL;
+	v->probe = t->st != NULL ? t->probe : NULL;
 	if (v->probe == NULL && t->st != NULL && t->st->last_probe_ok)
 		v->probe_result = t->st->observation;
 }

@@ -495,9 +495,9 @@ test_probe_from_result(void **unused)
 
 	memset(addrs, 0, sizeof(addrs));
 	memset(&res, 0, sizeof(res));
-	rd_strlcpy(addrs[0].address, "127.0.0.2:443", sizeof(addrs[0].address));
+	addrs[0].address = "127.0.0.2:443";
 	addrs[0].duration_ms = 250;
-	rd_strlcpy(addrs[1].address, "127.0.0.3:443", sizeof(addrs[1].address));
+	addrs[1].address = "127.0.0.3:443";
 	addrs[1].ok = 1;
 	addrs[1].has_cert = 1;
 	addrs[1].cert.not_after = 1798675199;

@@ -51,17 +51,16 @@ result_make(time_t at, const struct leaf *const *leaves, size_t n)
 		struct addr_result *a = &r->addrs[i];
 		const struct leaf *l = leaves[i];
 
-		snprintf(a->address, sizeof(a->address), "192.0.2.%zu:443",
-		    10 + i);
+		a->address = xasprintf("192.0.2.%zu:443", 10 + i);
 		if (l == NULL) {
 			a->error = xstrdup("connection refused");
 			r->problems |= PROB_UNREACHABLE;
 			continue;
 		}
 		a->ok = a->has_cert = 1;
-		rd_strlcpy(a->tls_version, "TLSv1.3", sizeof(a->tls_version));
+		a->tls_version = xstrdup("TLSv1.3");
 		snprintf(a->cert.sha256, sizeof(a->cert.sha256), "%064x", l->id);
-		rd_strlcpy(a->cert.key, "RSA-2048", sizeof(a->cert.key));
+		a->cert.key = xstrdup("RSA-2048");
 		a->cert.key_bits = 2048;
 		a->cert.subject.cn = xstrdup("www.example.jp");
 		strlist_add(&a->cert.san, "www.example.jp");

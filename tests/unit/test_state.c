@@ -43,7 +43,8 @@ rich_state(void)
 	st->cycle.state = CYCLE_APPLIED;
 	st->cycle.started = T("2026-11-24T03:00:00Z");
 	st->cycle.has_leaf = 1;
-	memset(st->cycle.leaf_sha256, 'a', 64);
+	assert_int_equal(state_leaf_set_hex(&st->cycle, "aaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"), 0);
 	st->cycle.leaf_not_before = T("2026-03-30T15:00:00Z");
 	st->cycle.leaf_not_after = T("2027-03-31T14:59:59Z");
 	st->cycle.applied_at = T("2027-03-17T01:00:00Z");
@@ -80,9 +81,9 @@ rich_state(void)
 	r.problems = PROB_MIXED_CERTIFICATES | PROB_UNREACHABLE;
 	r.addrs = a;
 	r.naddrs = 2;
-	rd_strlcpy(a[0].address, "192.0.2.10:443", sizeof(a[0].address));
+	a[0].address = "192.0.2.10:443";
 	a[0].ok = a[0].has_cert = 1;
-	rd_strlcpy(a[0].tls_version, "TLSv1.3", sizeof(a[0].tls_version));
+	a[0].tls_version = "TLSv1.3";
 	a[0].duration_ms = 42;
 	a[0].cert.subject.cn = "www.example.jp";
 	a[0].cert.subject.o = "例示株式会社";
@@ -94,7 +95,7 @@ rich_state(void)
 	a[0].cert.issuer = "CN=SureServer CA,O=Example Trust,C=JP";
 	a[0].cert.serial = "0a1b2c";
 	memset(a[0].cert.sha256, 'b', 64);
-	rd_strlcpy(a[0].cert.key, "RSA-2048", sizeof(a[0].cert.key));
+	a[0].cert.key = "RSA-2048";
 	a[0].cert.key_bits = 2048;
 	a[0].cert.sig_alg = "sha256WithRSAEncryption";
 	a[0].cert.not_before = T("2026-03-30T15:00:00Z");
@@ -110,7 +111,7 @@ rich_state(void)
 	a[0].cert.verify_ok = 1;
 	a[0].cert.names_ok = 1;
 	a[0].cert.problems = PROB_CROSS_ROOT_CHAIN;
-	rd_strlcpy(a[1].address, "[2001:db8::1]:443", sizeof(a[1].address));
+	a[1].address = "[2001:db8::1]:443";
 	a[1].error = "connection refused";
 	a[1].duration_ms = 3;
 	state_set_observation(st, &r);
@@ -171,9 +172,39 @@ test_round_trip(void **unused)
 	    "connection refused");
 	assert_int_equal(back->nhistory, 2);
 	assert_string_equal(back->history[1].note, "marked applied: 注文番号 4711");
+	{
+		char hex[65];
+
+		state_leaf_hex(&back->cycle, hex);
+		assert_string_equal(hex, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaa");
+	}
+	free(again);
+
+	/* written compact: one line; a file written indented (as before)
+	 * reads the same */
+	assert_ptr_equal(strchr(text, '\n'), text + strlen(text) - 1);
+	{
+		json_error_t jerr;
+		json_t *j = json_loads(text, 0, &jerr);
+		char *indented;
+		struct target_state *old;
+
+		assert_non_null(j);
+		indented = json_dumps(j, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		json_decref(j);
+		assert_non_null(strchr(indented, '\n'));
+		old = state_decode(indented, strlen(indented), err, sizeof(err));
+		if (old == NULL)
+			fail_msg("%s", err);
+		again = state_encode(old);
+		assert_string_equal(text, again);
+		free(again);
+		free(indented);
+		state_free(old);
+	}
 
 	free(text);
-	free(again);
 	state_free(back);
 	state_free(st);
 

@@ -70,7 +70,7 @@ test_severity_by_cycle(void **unused)
 	 * E, valid for a year. */
 	memset(&res, 0, sizeof(res));
 	memset(&addr, 0, sizeof(addr));
-	rd_strlcpy(addr.address, "192.0.2.10:443", sizeof(addr.address));
+	addr.address = "192.0.2.10:443";
 	addr.ok = addr.has_cert = 1;
 	addr.cert.not_after = jday_to_time(e, 23 * 60);
 	addr.cert.not_before = addr.cert.not_after - 365 * DAY;

@@ -58,7 +58,7 @@ leaf(struct fx *fx, struct cert_obs *c, const char *sha, const char *serial,
 	c->issuer = xstrdup("CN=renewd Test SureServer CA,O=renewd Test,C=JP");
 	c->serial = xstrdup(serial);
 	rd_strlcpy(c->sha256, sha, sizeof(c->sha256));
-	rd_strlcpy(c->key, "RSA-2048", sizeof(c->key));
+	c->key = xstrdup("RSA-2048");
 	c->key_bits = 2048;
 	c->sig_alg = xstrdup("sha256WithRSAEncryption");
 	c->not_before = na - 365 * 86400;
@@ -79,13 +79,12 @@ observe(struct fx *fx, int mixed)
 	r.started = fx->now - 3600;
 	r.addrs = a;
 	r.naddrs = 3;
-	rd_strlcpy(a[0].address, "192.0.2.10:443", sizeof(a[0].address));
-	rd_strlcpy(a[1].address, "192.0.2.11:443", sizeof(a[1].address));
-	rd_strlcpy(a[2].address, "192.0.2.12:443", sizeof(a[2].address));
+	a[0].address = "192.0.2.10:443";
+	a[1].address = "192.0.2.11:443";
+	a[2].address = "192.0.2.12:443";
 	for (int i = 0; i < 2; i++) {
 		a[i].ok = a[i].has_cert = 1;
-		rd_strlcpy(a[i].tls_version, "TLSv1.3",
-		    sizeof(a[i].tls_version));
+		a[i].tls_version = "TLSv1.3";
 	}
 	leaf(fx, &a[0].cert, "aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11aa11"
 	    "aa11aa11aa11", "0a1b2c", na);
