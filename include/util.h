@@ -56,6 +56,15 @@ char	*buf_steal(struct buf *);	/* returns data (never NULL), resets */
 void	 buf_free(struct buf *);
 
 /*
+ * The length of the valid UTF-8 sequence at s, n >= 1 bytes left (a
+ * NUL-terminated string may pass 4: a NUL ends a sequence): 1 for ASCII;
+ * 0 when invalid, cut short, overlong, a surrogate or above U+10FFFF.
+ * UTF8_IS_C1: such a sequence of `len` bytes is a C1 control (U+0080..9F).
+ */
+size_t	 utf8_len(const unsigned char *s, size_t n);
+#define UTF8_IS_C1(s, len)	((len) == 2 && (s)[0] == 0xc2 && (s)[1] <= 0x9f)
+
+/*
  * Replace control characters (C0, DEL, C1 in UTF-8) and invalid UTF-8 in text
  * that came from the outside (certificates, servers) so that it can reach a
  * terminal, a log or a mail body safely. Valid UTF-8 (e.g. Japanese) is kept.

@@ -1916,7 +1916,8 @@ static int
 check_text(struct parser *p, const unsigned char *s, size_t len)
 {
 	for (size_t i = 0; i < len;) {
-		unsigned int c = s[i], cp, need;
+		unsigned int c = s[i];
+		size_t n;
 
 		if (c < 0x80) {
 			if ((c < 0x20 && c != '\t') || c == 0x7f) {
@@ -1928,38 +1929,18 @@ check_text(struct parser *p, const unsigned char *s, size_t len)
 			i++;
 			continue;
 		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else
-			goto bad;
-		if (len - i <= need)
-			goto bad;
-		for (unsigned int j = 1; j <= need; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				goto bad;
-			cp = (cp << 6) | (s[i + j] & 0x3f);
-		}
-		if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			goto bad;
-		if (cp >= 0x80 && cp <= 0x9f) {
-			perror_at(p, p->lineno, "control character U+%04X at "
-			    "column %zu (printable text expected)", cp, i + 1);
+		if ((n = utf8_len(s + i, len - i)) == 0) {
+			perror_at(p, p->lineno, "invalid UTF-8 at column %zu "
+			    "(UTF-8 text expected)", i + 1);
 			return -1;
 		}
-		i += need + 1;
-		continue;
-bad:
-		perror_at(p, p->lineno, "invalid UTF-8 at column %zu "
-		    "(UTF-8 text expected)", i + 1);
-		return -1;
+		if (UTF8_IS_C1(s + i, n)) {
+			perror_at(p, p->lineno, "control character U+%04X at "
+			    "column %zu (printable text expected)", s[i + 1],
+			    i + 1);
+			return -1;
+		}
+		i += n;
 	}
 	return 0;
 }

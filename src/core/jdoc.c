@@ -179,40 +179,6 @@ jp_escape(struct jparse *jp)
 	return 0;
 }
 
-/* The length of the valid UTF-8 sequence at p (lead byte >= 0x80), or 0. */
-static size_t
-jp_utf8_len(const unsigned char *p, const unsigned char *end)
-{
-	unsigned c = p[0];
-	size_t n;
-	unsigned lo = 0x80, hi = 0xbf;
-
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;	/* no surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 /* A string at the opening quote: decoded into the buffer; *s its start. */
 static int
 jp_string(struct jparse *jp, const char **s, size_t *len)
@@ -243,7 +209,8 @@ jp_string(struct jparse *jp, const char **s, size_t *len)
 				return -1;
 			continue;
 		}
-		if (*jp->p < 0x20 || (n = jp_utf8_len(jp->p, jp->end)) == 0)
+		if (*jp->p < 0x20 || (n = utf8_len(jp->p,
+		    (size_t)(jp->end - jp->p))) == 0)
 			return -1;
 		memcpy(jp->out, jp->p, n);
 		jp->out += n;

@@ -56,41 +56,6 @@ metrics_label_name_valid(const char *s)
 	return 1;
 }
 
-/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no
- * overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
-static size_t
-metrics_utf8_len(const unsigned char *p)
-{
-	unsigned char c = p[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
 static void
 metrics_escape(struct buf *b, const char *s, int quote)
 {
@@ -113,7 +78,7 @@ metrics_escape(struct buf *b, const char *s, int quote)
 			run = ++p;
 			continue;
 		}
-		if ((n = metrics_utf8_len(p)) == 0) {
+		if ((n = utf8_len(p, 4)) == 0) {	/* NUL-terminated */
 			buf_add(b, run, (size_t)(p - run));
 			buf_adds(b, "\xef\xbf\xbd");	/* U+FFFD */
 			run = ++p;

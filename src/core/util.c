@@ -268,9 +268,8 @@ buf_free(struct buf *b)
 	b->len = b->cap = 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
+size_t
+utf8_len(const unsigned char *s, size_t n)
 {
 	size_t len;
 	unsigned int cp;
@@ -290,6 +289,7 @@ utf8_seq(const unsigned char *s, size_t n)
 		return 0;
 	if (n < len)
 		return 0;
+	/* in order: a NUL ends a NUL-terminated string's sequence */
 	for (size_t i = 1; i < len; i++) {
 		if ((s[i] & 0xc0) != 0x80)
 			return 0;
@@ -297,9 +297,6 @@ utf8_seq(const unsigned char *s, size_t n)
 	}
 	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
 	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	/* C1 controls U+0080..U+009F */
-	if (cp >= 0x80 && cp <= 0x9f)
 		return 0;
 	return len;
 }
@@ -312,9 +309,9 @@ rd_sanitize(const char *in, size_t n)
 	size_t i = 0;
 
 	while (i < n) {
-		size_t len = utf8_seq(s + i, n - i);
+		size_t len = utf8_len(s + i, n - i);
 
-		if (len == 0) {
+		if (len == 0 || UTF8_IS_C1(s + i, len)) {
 			buf_adds(&b, "\xef\xbf\xbd");	/* U+FFFD */
 			i++;
 		} else if (len == 1 && (s[i] < 0x20 || s[i] == 0x7f)) {
