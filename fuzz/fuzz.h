@@ -27,6 +27,19 @@ int	LLVMFuzzerInitialize(int *, char ***);
 	}								\
 } while (0)
 
+/* Whether s has no C0 control byte and no DEL: what every message the
+ * parsers make (errors, reasons) must be, to reach a log or a terminal. */
+static inline int
+fuzz_printable(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
 /* Bytes handed out from the front of the input, one field at a time. */
 struct fuzz_input {
 	const uint8_t	*p;

@@ -29,15 +29,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static int
-fuzz_printable(const char *s)
-{
-	for (; *s != '\0'; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 0;
-	return 1;
-}
-
-static int
 fuzz_same(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)

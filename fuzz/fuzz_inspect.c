@@ -238,11 +238,10 @@ check_text(const char *s)
 
 	if (s == NULL)
 		return;
-	for (; *p != '\0'; p++) {
-		FUZZ_CHECK(*p >= 0x20 && *p != 0x7f);
-		/* C1 controls as UTF-8: C2 80..C2 9F */
+	FUZZ_CHECK(fuzz_printable(s));
+	/* C1 controls as UTF-8: C2 80..C2 9F */
+	for (; *p != '\0'; p++)
 		FUZZ_CHECK(!(p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f));
-	}
 }
 
 static void

@@ -29,11 +29,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 static void
 check_err(const char *err)
 {
-	const unsigned char *e = (const unsigned char *)err;
-
-	FUZZ_CHECK(*e != '\0');
-	for (; *e != '\0'; e++)
-		FUZZ_CHECK(*e >= 0x20 && *e != 0x7f);
+	FUZZ_CHECK(err[0] != '\0' && fuzz_printable(err));
 }
 
 int
